@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`.
+# Everything else here is a helper for them.
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= 2
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build run test bench asan clean
+
+all: build
+
+deps:
+	@packaging/deps
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@RUNNEL_BIN=$(BUILD_DIR)/agent/runnel-agent conf/demo/run-demo
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench: build
+	@bench/run-all $(BUILD_DIR)
+
+# Sanitizer build of everything, tests included.
+asan:
+	@$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS="-DRUNNEL_SANITIZE=ON"
+
+clean:
+	@rm -rf $(BUILD_DIR) build-asan
