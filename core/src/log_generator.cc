@@ -107,16 +107,19 @@ const T& PickFrom(uint64_t& rng, const std::array<T, N>& table) {
   return table[Uniform(rng, N)];
 }
 
-constexpr std::array<Weighted<uint32_t>, 5> kOkStatuses = {{
-    {200, 82}, {201, 6}, {204, 4}, {301, 3}, {304, 5}}};
+constexpr std::array<Weighted<uint32_t>, 5> kOkStatuses = {
+    {{200, 82}, {201, 6}, {204, 4}, {301, 3}, {304, 5}}};
 constexpr std::array kWarnStatuses = {400u, 401u, 403u, 404u, 404u, 409u, 429u};
 constexpr std::array kErrorStatuses = {500u, 500u, 502u, 503u, 504u};
 
 uint32_t StatusFor(uint64_t& rng, Level level) {
   switch (level) {
-    case Level::kWarn: return PickFrom(rng, kWarnStatuses);
-    case Level::kError: return PickFrom(rng, kErrorStatuses);
-    default: return PickFrom(rng, kOkStatuses);
+    case Level::kWarn:
+      return PickFrom(rng, kWarnStatuses);
+    case Level::kError:
+      return PickFrom(rng, kErrorStatuses);
+    default:
+      return PickFrom(rng, kOkStatuses);
   }
 }
 
@@ -186,13 +189,17 @@ void AppendMessage(uint64_t& rng, Level level, bool json, std::string* out) {
       return;
     case Level::kInfo:
       switch (Uniform(rng, 5)) {
-        case 0: out->append("request completed"); return;
+        case 0:
+          out->append("request completed");
+          return;
         case 1:
           out->append("order ");
           AppendUint(out, 10000 + Uniform(rng, 990000));
           out->append(" placed");
           return;
-        case 2: out->append("user signed in"); return;
+        case 2:
+          out->append("user signed in");
+          return;
         case 3:
           out->append("payment authorized");
           return;
@@ -264,7 +271,9 @@ void AppendIp(uint64_t& rng, std::string* out) {
 // A path a web server sees: pages, static assets and API calls.
 void AppendWebPath(uint64_t& rng, std::string* out) {
   switch (Uniform(rng, 10)) {
-    case 0: out->append("/"); return;
+    case 0:
+      out->append("/");
+      return;
     case 1:
       out->append("/products/");
       AppendUint(out, 1000 + Uniform(rng, 9000));
@@ -285,8 +294,12 @@ void AppendWebPath(uint64_t& rng, std::string* out) {
       AppendUint(out, 1000 + Uniform(rng, 9000));
       out->append(Uniform(rng, 2) == 0 ? "_thumb.jpg" : ".webp");
       return;
-    case 6: out->append("/favicon.ico"); return;
-    default: AppendApiPath(rng, out); return;
+    case 6:
+      out->append("/favicon.ico");
+      return;
+    default:
+      AppendApiPath(rng, out);
+      return;
   }
 }
 
@@ -308,9 +321,12 @@ Result<LogGenerator::Format> LogGenerator::ParseFormat(std::string_view name) {
 
 std::string_view LogGenerator::FormatName(Format format) {
   switch (format) {
-    case Format::kJson: return "json";
-    case Format::kApache: return "apache";
-    case Format::kPlain: return "plain";
+    case Format::kJson:
+      return "json";
+    case Format::kApache:
+      return "apache";
+    case Format::kPlain:
+      return "plain";
   }
   return "json";
 }
@@ -360,9 +376,15 @@ void LogGenerator::UpdateClock(int64_t unix_nanos) {
 void LogGenerator::NextLine(std::string* out) {
   UpdateClock(TimestampNanos(index_));
   switch (format_) {
-    case Format::kJson: NextJson(out); break;
-    case Format::kApache: NextApache(out); break;
-    case Format::kPlain: NextPlain(out); break;
+    case Format::kJson:
+      NextJson(out);
+      break;
+    case Format::kApache:
+      NextApache(out);
+      break;
+    case Format::kPlain:
+      NextPlain(out);
+      break;
   }
   ++index_;
 }

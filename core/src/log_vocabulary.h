@@ -23,25 +23,33 @@ constexpr std::array kMonths = {"Jan"sv, "Feb"sv, "Mar"sv, "Apr"sv, "May"sv, "Ju
 
 enum class Level { kDebug, kInfo, kWarn, kError };
 
-constexpr std::array<Weighted<Level>, 4> kLevels = {{
-    {Level::kDebug, 12}, {Level::kInfo, 72}, {Level::kWarn, 11}, {Level::kError, 5}}};
+constexpr std::array<Weighted<Level>, 4> kLevels = {
+    {{Level::kDebug, 12}, {Level::kInfo, 72}, {Level::kWarn, 11}, {Level::kError, 5}}};
 
 constexpr std::string_view LevelName(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
 
 constexpr std::string_view LevelUpper(Level level) {
   switch (level) {
-    case Level::kDebug: return "DEBUG";
-    case Level::kInfo: return "INFO ";
-    case Level::kWarn: return "WARN ";
-    case Level::kError: return "ERROR";
+    case Level::kDebug:
+      return "DEBUG";
+    case Level::kInfo:
+      return "INFO ";
+    case Level::kWarn:
+      return "WARN ";
+    case Level::kError:
+      return "ERROR";
   }
   return "INFO ";
 }
@@ -50,14 +58,14 @@ constexpr std::array kServices = {"checkout"sv, "payments"sv, "auth"sv,     "cat
                                   "search"sv,   "cart"sv,     "shipping"sv, "inventory"sv,
                                   "gateway"sv,  "users"sv,    "orders"sv,   "notifier"sv};
 
-constexpr std::array kTables = {"orders"sv, "users"sv, "sessions"sv, "line_items"sv,
-                                "payments"sv, "inventory"sv};
+constexpr std::array kTables = {"orders"sv,     "users"sv,    "sessions"sv,
+                                "line_items"sv, "payments"sv, "inventory"sv};
 
 constexpr std::array kUpstreams = {"payments:8443"sv, "inventory:9000"sv, "redis-0:6379"sv,
                                    "postgres-primary:5432"sv, "search-2:9200"sv};
 
-constexpr std::array<Weighted<std::string_view>, 5> kMethods = {{
-    {"GET", 80}, {"POST", 12}, {"PUT", 3}, {"DELETE", 2}, {"HEAD", 3}}};
+constexpr std::array<Weighted<std::string_view>, 5> kMethods = {
+    {{"GET", 80}, {"POST", 12}, {"PUT", 3}, {"DELETE", 2}, {"HEAD", 3}}};
 
 constexpr std::array kUserNames = {"alice"sv, "bob"sv,   "carol"sv, "dave"sv,
                                    "erin"sv,  "frank"sv, "grace"sv, "heidi"sv};
@@ -79,8 +87,7 @@ constexpr std::array kAgents = {
 
 constexpr std::array kReferers = {"https://www.example.com/"sv,
                                   "https://www.example.com/products"sv,
-                                  "https://www.example.com/cart"sv,
-                                  "https://www.google.com/"sv,
+                                  "https://www.example.com/cart"sv, "https://www.google.com/"sv,
                                   "https://shop.example.com/search?q=shoes"sv};
 
 }  // namespace runnel::log_vocabulary

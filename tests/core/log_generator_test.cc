@@ -1,12 +1,11 @@
 #include "runnel/log_generator.h"
 
+#include <gtest/gtest.h>
 #include <re2/re2.h>
 #include <simdjson.h>
 
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace runnel {
 namespace {
@@ -156,7 +155,7 @@ TEST(LogGeneratorTest, ApacheLinesMatchCombinedFormat) {
 TEST(LogGeneratorTest, TimestampsComeFromStartAndIndex) {
   LogGenerator::Options options;
   options.start_unix_nanos = 1709164799LL * 1000000000LL;  // 2024-02-28T23:59:59Z
-  options.step_nanos = 250000000;                           // 4 lines per second
+  options.step_nanos = 250000000;                          // 4 lines per second
   auto plain = Lines(Format::kPlain, 1, 6, options);
   EXPECT_EQ(plain[0].substr(0, 25), "2024-02-28T23:59:59.000Z ");
   EXPECT_EQ(plain[3].substr(0, 25), "2024-02-28T23:59:59.750Z ");
