@@ -39,32 +39,27 @@ const char* JsonParser::Parse(std::string_view text, Arena& arena, std::vector<F
         value = Value::Null();
         break;
       case simdjson::dom::element_type::BOOL: {
-        bool b = false;
-        (void)e.get_bool().get(b);
+        bool b = e.get_bool().value_unsafe();
         value = Value::Bool(b);
         break;
       }
       case simdjson::dom::element_type::INT64: {
-        int64_t i = 0;
-        (void)e.get_int64().get(i);
+        int64_t i = e.get_int64().value_unsafe();
         value = Value::Int(i);
         break;
       }
       case simdjson::dom::element_type::UINT64: {
-        uint64_t u = 0;
-        (void)e.get_uint64().get(u);
+        uint64_t u = e.get_uint64().value_unsafe();
         value = Value::Uint(u);
         break;
       }
       case simdjson::dom::element_type::DOUBLE: {
-        double d = 0;
-        (void)e.get_double().get(d);
+        double d = e.get_double().value_unsafe();
         value = Value::Double(d);
         break;
       }
       case simdjson::dom::element_type::STRING: {
-        std::string_view s;
-        (void)e.get_string().get(s);
+        std::string_view s = e.get_string().value_unsafe();
         value = Value::String(arena.Copy(s));
         break;
       }
@@ -92,38 +87,32 @@ bool JsonParser::Encode(simdjson::dom::element element, int depth) {
       w.Nil();
       return true;
     case simdjson::dom::element_type::BOOL: {
-      bool b = false;
-      (void)element.get_bool().get(b);
+      bool b = element.get_bool().value_unsafe();
       w.Bool(b);
       return true;
     }
     case simdjson::dom::element_type::INT64: {
-      int64_t i = 0;
-      (void)element.get_int64().get(i);
+      int64_t i = element.get_int64().value_unsafe();
       w.Int(i);
       return true;
     }
     case simdjson::dom::element_type::UINT64: {
-      uint64_t u = 0;
-      (void)element.get_uint64().get(u);
+      uint64_t u = element.get_uint64().value_unsafe();
       w.Uint(u);
       return true;
     }
     case simdjson::dom::element_type::DOUBLE: {
-      double d = 0;
-      (void)element.get_double().get(d);
+      double d = element.get_double().value_unsafe();
       w.Double(d);
       return true;
     }
     case simdjson::dom::element_type::STRING: {
-      std::string_view s;
-      (void)element.get_string().get(s);
+      std::string_view s = element.get_string().value_unsafe();
       w.Str(s);
       return true;
     }
     case simdjson::dom::element_type::ARRAY: {
-      simdjson::dom::array array;
-      (void)element.get_array().get(array);
+      simdjson::dom::array array = element.get_array().value_unsafe();
       w.ArrayHeader(static_cast<uint32_t>(array.size()));
       for (simdjson::dom::element child : array) {
         if (!Encode(child, depth + 1)) {
@@ -133,8 +122,7 @@ bool JsonParser::Encode(simdjson::dom::element element, int depth) {
       return true;
     }
     case simdjson::dom::element_type::OBJECT: {
-      simdjson::dom::object object;
-      (void)element.get_object().get(object);
+      simdjson::dom::object object = element.get_object().value_unsafe();
       w.MapHeader(static_cast<uint32_t>(object.size()));
       for (simdjson::dom::key_value_pair member : object) {
         w.Str(member.key);

@@ -314,11 +314,15 @@ bool TimeFormat::FromDouble(double value, EventTime* out) const {
   if (kind_ == Kind::kPattern || kind_ == Kind::kRfc3339 || !std::isfinite(value) || value < 0) {
     return false;
   }
-  const double ns = value * static_cast<double>(UnitNanos());
-  if (ns > static_cast<double>(kMaxSeconds) * 1e9 + 1e9) {
+  // Whole units and the fraction apart: 1700000000.25 * 1e9 as one double would be off by
+  // hundreds of nanoseconds.
+  const int64_t unit = UnitNanos();
+  const double whole = std::floor(value);
+  if (whole > static_cast<double>(kMaxSeconds) * static_cast<double>(1'000'000'000 / unit)) {
     return false;
   }
-  return FromTotalNanos(static_cast<int64_t>(std::llround(ns)), out);
+  const int64_t frac_ns = std::llround((value - whole) * static_cast<double>(unit));
+  return FromTotalNanos(static_cast<int64_t>(whole) * unit + frac_ns, out);
 }
 
 bool TimeFormat::ParsePattern(std::string_view text, EventTime* out) const {
