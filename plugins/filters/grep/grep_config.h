@@ -1,11 +1,11 @@
 #pragma once
 // The grep filter's configuration: its schema and the validated form with every regex compiled.
 
+#include <re2/re2.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <re2/re2.h>
 
 #include "runnel/config_node.h"
 #include "runnel/schema.h"

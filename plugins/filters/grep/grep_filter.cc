@@ -11,8 +11,7 @@ bool Matches(const Event& event, const GrepRule& rule) {
       (value->kind != Value::Kind::kString && value->kind != Value::Kind::kBinary)) {
     return false;
   }
-  return RE2::PartialMatch(re2::StringPiece(value->bytes.data(), value->bytes.size()),
-                           *rule.regex);
+  return RE2::PartialMatch(re2::StringPiece(value->bytes.data(), value->bytes.size()), *rule.regex);
 }
 
 }  // namespace

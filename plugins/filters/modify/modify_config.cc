@@ -119,10 +119,11 @@ Result<ModifyConfig> BuildModifyConfig(const ConfigNode& node, std::string_view 
   if (Status s = ReadValues(node, "set", hostname, &config.set); !s.ok()) {
     return Err(std::move(s));
   }
-  if (config.rename.empty() && config.copy.empty() && config.remove.empty() &&
-      config.add.empty() && config.set.empty()) {
-    return Err(node.Error("set", "nothing to do: set at least one of rename, copy, remove, add, "
-                                 "set"));
+  if (config.rename.empty() && config.copy.empty() && config.remove.empty() && config.add.empty() &&
+      config.set.empty()) {
+    return Err(node.Error("set",
+                          "nothing to do: set at least one of rename, copy, remove, add, "
+                          "set"));
   }
   return config;
 }

@@ -12,13 +12,13 @@
 // Reuses its buffers: once warm it allocates nothing per document but arena bytes.
 // Not thread-safe: one per thread.
 
+#include <simdjson.h>
+
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "runnel/arena.h"
 #include "runnel/record.h"

@@ -16,12 +16,24 @@ std::string_view Unescape(std::string_view raw, Arena& arena) {
     if (c == '\\' && i + 1 < raw.size()) {
       const char e = raw[++i];
       switch (e) {
-        case '"': c = '"'; break;
-        case '\\': c = '\\'; break;
-        case '/': c = '/'; break;
-        case 'n': c = '\n'; break;
-        case 'r': c = '\r'; break;
-        case 't': c = '\t'; break;
+        case '"':
+          c = '"';
+          break;
+        case '\\':
+          c = '\\';
+          break;
+        case '/':
+          c = '/';
+          break;
+        case 'n':
+          c = '\n';
+          break;
+        case 'r':
+          c = '\r';
+          break;
+        case 't':
+          c = '\t';
+          break;
         default:
           out[n++] = '\\';
           c = e;

@@ -79,8 +79,8 @@ Result<ParseConfig> BuildParseConfig(const ConfigNode& node) {
       return Err(std::move(status));
     }
   } else if (node.Has("regex")) {
-    return Err(node.Error("regex", "is only used when format = \"regex\" (format is \"" +
-                                       format + "\")"));
+    return Err(
+        node.Error("regex", "is only used when format = \"regex\" (format is \"" + format + "\")"));
   }
   config.keep_original = node.GetBool("keep_original");
   if (node.Has("target")) {

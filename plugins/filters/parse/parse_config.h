@@ -2,12 +2,12 @@
 // The parse filter's configuration: its schema, and the validated, immutable form the filter
 // runs with (the regex compiled once, the time format compiled once).
 
+#include <re2/re2.h>
+
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <re2/re2.h>
 
 #include "plugins/filters/parse/time_format.h"
 #include "runnel/config_node.h"
@@ -31,8 +31,8 @@ struct ParseConfig {
   std::vector<RegexGroup> groups;    // kRegex: the named groups, by index
   int regex_groups = 0;              // kRegex: number of capturing groups, named or not
   bool keep_original = false;
-  std::string target;                // empty: parsed fields are merged at the top level
-  std::string time_key;              // empty: the event time is left alone
+  std::string target;                     // empty: parsed fields are merged at the top level
+  std::string time_key;                   // empty: the event time is left alone
   std::optional<TimeFormat> time_format;  // set when time_key is
   bool time_keep = true;
   OnError on_error = OnError::kKeep;

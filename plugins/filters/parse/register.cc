@@ -13,8 +13,9 @@ void RegisterParseFilter(PluginRegistry& registry) {
   PluginInfo info;
   info.name = "parse";
   info.kind = PluginKind::kFilter;
-  info.description = "Parses a string field (JSON, regex with named groups, logfmt) into fields, "
-                     "optionally setting the event time from one of them.";
+  info.description =
+      "Parses a string field (JSON, regex with named groups, logfmt) into fields, "
+      "optionally setting the event time from one of them.";
   info.stability = Stability::kBeta;
   info.schema = parse::ParseSchema();
   info.create_filter = [](const ConfigNode& node,

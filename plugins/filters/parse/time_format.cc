@@ -8,9 +8,9 @@ namespace {
 
 constexpr int64_t kMaxSeconds = int64_t{0xFFFFFFFF};  // EventTime holds uint32 seconds
 
-constexpr std::string_view kMonths[12] = {"january", "february", "march",     "april",
-                                          "may",     "june",     "july",      "august",
-                                          "september", "october", "november", "december"};
+constexpr std::string_view kMonths[12] = {"january",   "february", "march",    "april",
+                                          "may",       "june",     "july",     "august",
+                                          "september", "october",  "november", "december"};
 constexpr std::string_view kWeekdays[7] = {"monday", "tuesday",  "wednesday", "thursday",
                                            "friday", "saturday", "sunday"};
 
@@ -216,8 +216,18 @@ Result<TimeFormat> TimeFormat::Compile(std::string_view spec) {
       case 'Y':
         has_year = true;
         break;
-      case 'm': case 'd': case 'e': case 'H': case 'M': case 'S': case 'f': case 'z': case 'b':
-      case 'a': case 'T': case '%':
+      case 'm':
+      case 'd':
+      case 'e':
+      case 'H':
+      case 'M':
+      case 'S':
+      case 'f':
+      case 'z':
+      case 'b':
+      case 'a':
+      case 'T':
+      case '%':
         break;
       default:
         return Err(InvalidArgument("unsupported conversion '%" + std::string(1, conv) +

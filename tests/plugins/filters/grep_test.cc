@@ -81,7 +81,7 @@ TEST(Grep, IncludeKeepsOnlyMatchingEvents) {
   EventBatch events;
   AddEvent(events, {{"id", Value::String("1")}, {"level", Value::String("error")}});
   AddEvent(events, {{"id", Value::String("2")}, {"level", Value::String("info")}});
-  AddEvent(events, {{"id", Value::String("3")}});                         // missing: no match
+  AddEvent(events, {{"id", Value::String("3")}});                            // missing: no match
   AddEvent(events, {{"id", Value::String("4")}, {"level", Value::Int(5)}});  // not a string
   AddEvent(events, {{"id", Value::String("5")}, {"level", Value::String("warn")}});
   AddEvent(events, {{"id", Value::String("6")}, {"level", Value::String("warning")}});
@@ -123,9 +123,9 @@ TEST(Grep, AllIncludesMustMatchAndExcludeWins) {
   h.filter->Process(events);
   EXPECT_EQ(Column(events, "id"), "1,5");
   EXPECT_EQ(h.dropped(), 3u);
-  EXPECT_NE(h.metrics.RenderPrometheus().find(
-                "runnel_events_dropped_total{component=\"filters.f\"} 3"),
-            std::string::npos);
+  EXPECT_NE(
+      h.metrics.RenderPrometheus().find("runnel_events_dropped_total{component=\"filters.f\"} 3"),
+      std::string::npos);
 }
 
 TEST(Grep, EmptyBatchAndNothingDropped) {
@@ -147,8 +147,8 @@ TEST(Grep, RegisteredFactory) {
   const PluginInfo* info = registry.Find(PluginKind::kFilter, "grep");
   ASSERT_NE(info, nullptr);
   PluginContext context;  // no metrics: dropping must not crash
-  auto filter =
-      info->create_filter(MakeNode("grep", info->schema, {{"include", Map({{"a", "b"}})}}), context);
+  auto filter = info->create_filter(
+      MakeNode("grep", info->schema, {{"include", Map({{"a", "b"}})}}), context);
   ASSERT_TRUE(filter.has_value());
   EventBatch events;
   AddEvent(events, {{"a", Value::String("abc")}});

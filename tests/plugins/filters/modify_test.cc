@@ -103,10 +103,10 @@ TEST(Modify, RenameAndCopyReplaceTargetsAndKeepTypes) {
                          {"copy", Map({{"n", "n2"}, {"obj", "obj2"}, {"absent", "z"}})}});
   EventBatch events;
   AddEvent(events, {{"message", Value::String("old")},
-                               {"msg", Value::String("new")},
-                               {"n", Value::Int(-4)},
-                               {"n2", Value::Bool(true)},
-                               {"obj", Value::Raw("\x81\xA1k\x01")}});
+                    {"msg", Value::String("new")},
+                    {"n", Value::Int(-4)},
+                    {"n2", Value::Bool(true)},
+                    {"obj", Value::Raw("\x81\xA1k\x01")}});
   f.Process(events);
   // "message" is replaced where it was; a copy to a new key is appended.
   EXPECT_EQ(RecordJson(events[0]),

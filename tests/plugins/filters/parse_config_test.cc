@@ -62,16 +62,15 @@ TEST(ParseConfig, Defaults) {
 }
 
 TEST(ParseConfig, AllSet) {
-  Result<ParseConfig> config =
-      Build({{"format", Str("regex")},
-             {"field", Str("message")},
-             {"regex", Str(R"(^(?P<a>\w+) (\d+) (?P<b>.*)$)")},
-             {"keep_original", true},
-             {"target", Str("parsed")},
-             {"time_key", Str("ts")},
-             {"time_format", Str("unix_ms")},
-             {"time_keep", false},
-             {"on_error", Str("drop")}});
+  Result<ParseConfig> config = Build({{"format", Str("regex")},
+                                      {"field", Str("message")},
+                                      {"regex", Str(R"(^(?P<a>\w+) (\d+) (?P<b>.*)$)")},
+                                      {"keep_original", true},
+                                      {"target", Str("parsed")},
+                                      {"time_key", Str("ts")},
+                                      {"time_format", Str("unix_ms")},
+                                      {"time_keep", false},
+                                      {"on_error", Str("drop")}});
   ASSERT_TRUE(config.has_value()) << config.error().ToString();
   EXPECT_EQ(config->format, Format::kRegex);
   EXPECT_EQ(config->field, "message");
@@ -147,8 +146,8 @@ TEST(ParseConfig, RegisteredFactory) {
   auto good = info->create_filter(MakeNode("parse", info->schema, {}), context);
   ASSERT_TRUE(good.has_value());
   EXPECT_NE(good->get(), nullptr);
-  auto bad = info->create_filter(MakeNode("parse", info->schema, {{"format", Str("regex")}}),
-                                 context);
+  auto bad =
+      info->create_filter(MakeNode("parse", info->schema, {{"format", Str("regex")}}), context);
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().message(),
             "test.toml:3:1: filters.f (parse): key 'regex': is required when format = \"regex\"");

@@ -16,8 +16,7 @@ using filters_testing::ValueJson;
 TEST(ParseJson, ScalarsBecomeTypedFields) {
   ParseHarness h({});
   EventBatch events;
-  const std::string line =
-      R"({"msg":"hi","n":42,"neg":-7,"f":1.5,"t":true,"no":false,"nil":null})";
+  const std::string line = R"({"msg":"hi","n":42,"neg":-7,"f":1.5,"t":true,"no":false,"nil":null})";
   AddEvent(events, {{"stream", Value::String("stdout")}, {"log", Value::String(line)}});
   h.Run(events);
   ASSERT_EQ(events.size(), 1u);
@@ -46,8 +45,9 @@ TEST(ParseJson, ScalarsBecomeTypedFields) {
 TEST(ParseJson, NestedObjectsAndArraysAreRawMsgpack) {
   ParseHarness h({});
   EventBatch events;
-  AddEvent(events, {{"log", Value::String(
-                                R"({"a":{"b":[1,"x",{"c":null}],"d":{}},"arr":[],"k":[[true]]})")}});
+  AddEvent(
+      events,
+      {{"log", Value::String(R"({"a":{"b":[1,"x",{"c":null}],"d":{}},"arr":[],"k":[[true]]})")}});
   h.Run(events);
   const Event& e = events[0];
   ASSERT_EQ(e.fields().size(), 3u);
@@ -61,9 +61,9 @@ TEST(ParseJson, NestedObjectsAndArraysAreRawMsgpack) {
 TEST(ParseJson, EscapesAndUnicode) {
   ParseHarness h({});
   EventBatch events;
-  AddEvent(events, {{"log", Value::String(
-                                R"({"s":"a\nb \"q\" \u00e9 \ud83d\ude00 \\ \/","k\u00e9y":"\t",)"
-                                R"("n":["\u0041"]})")}});
+  AddEvent(events,
+           {{"log", Value::String(R"({"s":"a\nb \"q\" \u00e9 \ud83d\ude00 \\ \/","k\u00e9y":"\t",)"
+                                  R"("n":["\u0041"]})")}});
   h.Run(events);
   const Event& e = events[0];
   ASSERT_EQ(e.fields().size(), 3u);
@@ -109,8 +109,8 @@ TEST(ParseJson, BigIntegers) {
 TEST(ParseJson, InvalidJsonIsKeptUnchanged) {
   ParseHarness h({});
   EventBatch events;
-  const char* bad[] = {R"({"a":1)", R"({"a":1} trailing)", R"([1,2])", R"("just a string")",
-                       "", "not json", "{\"a\":\"\xFF\"}", R"({"a":01})"};
+  const char* bad[] = {R"({"a":1)", R"({"a":1} trailing)", R"([1,2])",   R"("just a string")", "",
+                       "not json",  "{\"a\":\"\xFF\"}",    R"({"a":01})"};
   for (const char* line : bad) {
     AddEvent(events, {{"log", Value::String(line)}, {"n", Value::Int(1)}}, EventTime{7, 8});
   }
@@ -145,8 +145,9 @@ TEST(ParseJson, InvalidJsonIsDroppedWhenAsked) {
   EXPECT_EQ(h.parse_errors(), 2u);
   EXPECT_EQ(h.errors(), 2u);
   EXPECT_EQ(h.dropped(), 2u);
-  EXPECT_NE(h.metrics.RenderPrometheus().find("runnel_parse_errors_total{component=\"filters.f\"} 2"),
-            std::string::npos)
+  EXPECT_NE(
+      h.metrics.RenderPrometheus().find("runnel_parse_errors_total{component=\"filters.f\"} 2"),
+      std::string::npos)
       << h.metrics.RenderPrometheus();
 }
 

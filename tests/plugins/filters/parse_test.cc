@@ -28,8 +28,8 @@ TEST(ParseRegex, ApacheCombinedLogWithTime) {
                   {"time_format", Str("%d/%b/%Y:%H:%M:%S %z")},
                   {"time_keep", false}});
   EventBatch events;
-  AddEvent(events, {{"file", Value::String("/var/log/access.log")},
-                    {"log", Value::String(kApacheLine)}});
+  AddEvent(events,
+           {{"file", Value::String("/var/log/access.log")}, {"log", Value::String(kApacheLine)}});
   h.Run(events);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].time, (EventTime{971211336, 0}));
@@ -70,9 +70,9 @@ TEST(ParseRegex, UnanchoredOptionalAndUnnamedGroups) {
 TEST(ParseLogfmt, PairsQuotedValuesAndFlags) {
   ParseHarness h({{"format", Str("logfmt")}});
   EventBatch events;
-  AddEvent(events, {{"log", Value::String(
-                                "  level=info msg=\"hello world\" count=3 debug path=/a/b=c "
-                                "empty= quoted=\"\"\tlast=\"x\"  ")}});
+  AddEvent(events,
+           {{"log", Value::String("  level=info msg=\"hello world\" count=3 debug path=/a/b=c "
+                                  "empty= quoted=\"\"\tlast=\"x\"  ")}});
   h.Run(events);
   const Event& e = events[0];
   EXPECT_EQ(RecordJson(e),
@@ -102,8 +102,7 @@ TEST(ParseLogfmt, DuplicateKeysLastWins) {
 TEST(ParseLogfmt, Errors) {
   ParseHarness h({{"format", Str("logfmt")}});
   EventBatch events;
-  const char* bad[] = {"",          "   ",        "=v",           "a=1 =2",
-                       "a=\"open",  "a=\"x\"b",   "a\"b=c",       "a=b\"c"};
+  const char* bad[] = {"", "   ", "=v", "a=1 =2", "a=\"open", "a=\"x\"b", "a\"b=c", "a=b\"c"};
   for (const char* line : bad) {
     AddEvent(events, {{"log", Value::String(line)}});
   }

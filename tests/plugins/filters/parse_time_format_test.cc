@@ -1,6 +1,6 @@
-#include "plugins/filters/parse/time_format.h"
-
 #include <gtest/gtest.h>
+
+#include "plugins/filters/parse/time_format.h"
 
 namespace runnel::plugins::parse {
 namespace {
@@ -28,8 +28,7 @@ TEST(TimeFormat, Rfc3339) {
   EXPECT_EQ(P("rfc3339", "2023-11-14 22:13:20"), (EventTime{1700000000, 0}));
   EXPECT_EQ(P("rfc3339", "2023-11-14T22:13:20.5Z"), (EventTime{1700000000, 500000000}));
   EXPECT_EQ(P("rfc3339", "2023-11-14T22:13:20,123456789Z"), (EventTime{1700000000, 123456789}));
-  EXPECT_EQ(P("rfc3339", "2023-11-14T22:13:20.1234567891234Z"),
-            (EventTime{1700000000, 123456789}));
+  EXPECT_EQ(P("rfc3339", "2023-11-14T22:13:20.1234567891234Z"), (EventTime{1700000000, 123456789}));
   EXPECT_EQ(P("iso8601", "2023-11-14T23:13:20.000001+01:00"), (EventTime{1700000000, 1000}));
   EXPECT_EQ(P("iso8601", "2023-11-14T20:43:20-0130"), (EventTime{1700000000, 0}));
   EXPECT_EQ(P("iso8601", "2023-11-15T00:13:20+02"), (EventTime{1700000000, 0}));
