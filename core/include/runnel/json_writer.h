@@ -1,0 +1,43 @@
+#pragma once
+// Renders msgpack records as JSON, for outputs that write JSON lines (stdout, file, HTTP).
+// Strings are escaped per RFC 8259 (quotes, backslash, control characters); other bytes are
+// written as they are. Binary values are written as strings. NaN and infinities become null.
+// Nested arrays and maps are rendered recursively; a map key that is not a string is rendered
+// as its JSON text inside quotes.
+// Thread-compatible: one JsonWriter per thread.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "runnel/msgpack.h"
+#include "runnel/status.h"
+
+namespace runnel {
+
+enum class JsonTimeFormat { kRfc3339, kUnixSeconds, kUnixMillis };
+
+class JsonWriter {
+ public:
+  // time_key: the key under which the event time is written first; empty leaves it out.
+  JsonWriter(std::string time_key, JsonTimeFormat time_format)
+      : time_key_(std::move(time_key)), time_format_(time_format) {}
+
+  // Appends `{"<time_key>":<time>,<record fields>}` for the msgpack map `record`.
+  // DataLoss when the record is not valid msgpack; *out is then unchanged.
+  Status AppendEvent(EventTime time, std::string_view record, std::string* out);
+
+  // Appends one msgpack object as JSON.
+  static Status AppendObject(MsgpackReader& reader, std::string* out);
+  static void AppendString(std::string_view s, std::string* out);
+
+ private:
+  void AppendTime(EventTime time, std::string* out);
+  std::string time_key_;
+  JsonTimeFormat time_format_;
+  uint32_t cached_sec_ = UINT32_MAX;  // RFC 3339 text of cached_sec_, without fraction or 'Z'
+  char cached_text_[32] = {};
+  size_t cached_len_ = 0;
+};
+
+}  // namespace runnel
