@@ -7,6 +7,7 @@
 //
 // Not thread-safe: the owner serialises Add and Ack (tail holds its commit mutex).
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 
