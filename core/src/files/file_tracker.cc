@@ -205,8 +205,12 @@ void FileTracker::Scan(const std::vector<CheckpointEntry>* resume, bool from_end
 }
 
 bool FileTracker::ReadyToRelease(const TrackedFile& file, Clock::time_point now) const {
-  return file.gone && file.at_eof && now - std::max(file.last_data, file.gone_since) >=
-                                         options_.rotate_wait;
+  if (!file.gone || !file.at_eof ||
+      now - std::max(file.last_data, file.gone_since) < options_.rotate_wait) {
+    return false;
+  }
+  struct stat st;  // at_eof may be older than the last write: look again
+  return fstat(file.fd, &st) == 0 && static_cast<uint64_t>(st.st_size) <= file.reader.read_offset();
 }
 
 void FileTracker::Truncated(TrackedFile& file, Clock::time_point now) {

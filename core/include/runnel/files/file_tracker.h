@@ -105,7 +105,8 @@ class FileTracker {
   // Per file: truncation, fingerprint growth, end of a pause; closes files marked `release`.
   void Check(Clock::time_point now);
 
-  // A gone file that has been at its end, unchanged, for rotate_wait.
+  // A gone file that is at its end and has had no new data for rotate_wait (counted from when
+  // it went away, at the earliest).
   bool ReadyToRelease(const TrackedFile& file, Clock::time_point now) const;
 
   const std::vector<std::unique_ptr<TrackedFile>>& files() const { return files_; }
