@@ -113,7 +113,8 @@ bool FileTracker::MatchCopy(TrackedFile& file, Clock::time_point now, uint64_t* 
     }
   }
   for (auto& f : files_) {
-    if (!f->gone && !f->paused && f->id != file.id && same(f->fingerprint)) {
+    if (!f->gone && !f->paused && f->identified && f->id != file.id &&
+        same(f->fingerprint)) {
       // Copied before its truncation was seen: the copy goes on from where f is, and f waits.
       *start = f->reader.line_offset();
       f->paused = true;
@@ -129,6 +130,19 @@ void FileTracker::Start(TrackedFile& file, uint64_t start) {
   file.reader.Reset(start);
   file.at_eof = false;
   listener_->OnGenerationStart(file, start);
+}
+
+void FileTracker::StartNew(TrackedFile& file, Clock::time_point now) {
+  uint64_t start = 0;
+  if (MatchCopy(file, now, &start)) {
+    ++stats_.copies;
+    RUNNEL_LOG(kInfo, options_.log_component)
+        << file.current_path << " is a copy of a file being read; reading it from offset "
+        << start;
+  }
+  file.identified = true;
+  file.last_data = now;
+  Start(file, start);
 }
 
 void FileTracker::Scan(const std::vector<CheckpointEntry>* resume, bool from_end,
@@ -160,34 +174,36 @@ void FileTracker::Scan(const std::vector<CheckpointEntry>* resume, bool from_end
       seen.insert(g);
       continue;
     }
-    uint64_t start = 0;
-    if (resume != nullptr) {
-      bool resumed = false;
-      for (const CheckpointEntry& e : *resume) {
-        if (e.id != f->id) {
-          continue;
-        }
-        Result<FingerprintCheck> check =
-            CheckFingerprint(f->fd, e.fingerprint, options_.fingerprint_bytes);
-        if (check && check->matches) {
-          start = e.offset <= f->size ? e.offset : 0;
-          resumed = true;
-        }
-        break;
-      }
-      if (!resumed && from_end) {
-        start = EndBoundary(*f);
-      }
-    } else if (MatchCopy(*f, now, &start)) {
-      ++stats_.copies;
-      RUNNEL_LOG(kInfo, options_.log_component)
-          << path << " is a copy of a file being read; reading it from offset " << start;
-    }
-    f->last_data = now;
     TrackedFile* raw = f.get();
     files_.push_back(std::move(f));
     by_id_[raw->id] = raw;
     seen.insert(raw);
+    raw->found = raw->last_data = now;
+    if (resume == nullptr) {
+      if (raw->fingerprint.len < options_.fingerprint_bytes) {
+        raw->identified = false;  // Check() starts it
+      } else {
+        StartNew(*raw, now);
+      }
+      continue;
+    }
+    uint64_t start = 0;
+    bool resumed = false;
+    for (const CheckpointEntry& e : *resume) {
+      if (e.id != raw->id) {
+        continue;
+      }
+      Result<FingerprintCheck> check =
+          CheckFingerprint(raw->fd, e.fingerprint, options_.fingerprint_bytes);
+      if (check && check->matches) {
+        start = e.offset <= raw->size ? e.offset : 0;
+        resumed = true;
+      }
+      break;
+    }
+    if (!resumed && from_end) {
+      start = EndBoundary(*raw);
+    }
     Start(*raw, start);
   }
   for (auto& f : files_) {
@@ -233,7 +249,9 @@ void FileTracker::Check(Clock::time_point now) {
       ++it;
       continue;
     }
-    listener_->OnGenerationEnd(f);
+    if (f.identified) {
+      listener_->OnGenerationEnd(f);
+    }
     close(f.fd);
     by_id_.erase(f.id);
     it = files_.erase(it);
@@ -241,6 +259,17 @@ void FileTracker::Check(Clock::time_point now) {
   std::erase_if(ghosts_, [&](const Ghost& g) { return g.expires <= now; });
   for (auto& fp : files_) {
     TrackedFile& f = *fp;
+    if (!f.identified) {
+      Result<Fingerprint> now_fp = ComputeFingerprint(f.fd, options_.fingerprint_bytes);
+      if (now_fp) {
+        f.fingerprint = *now_fp;
+      }
+      if (f.gone || f.fingerprint.len >= options_.fingerprint_bytes ||
+          now - f.found >= options_.identify_wait) {
+        StartNew(f, now);
+      }
+      continue;
+    }
     struct stat st;
     if (fstat(f.fd, &st) != 0) {
       continue;

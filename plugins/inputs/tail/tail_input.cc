@@ -69,8 +69,11 @@ Status TailInput::Start(Emitter& emitter) {
   options.block_bytes = config_.read_block_bytes;
   options.max_line_bytes = config_.max_line_bytes;
   options.rotate_wait = config_.rotate_wait;
-  options.copy_window = std::max<Clock::duration>(config_.rotate_wait,
-                                                  3 * config_.refresh_interval);
+  // A truncated file's identity must outlive the next rescans, which happen on wake-ups.
+  options.copy_window = std::max<Clock::duration>(
+      config_.rotate_wait,
+      3 * std::max(config_.refresh_interval, config_.poll_interval) + config_.poll_interval);
+  options.identify_wait = config_.refresh_interval;
   options.log_component = id_;
   files::FileTrackerListener* listener = this;
   tracker_ = std::make_unique<files::FileTracker>(std::move(options), listener);
@@ -156,7 +159,7 @@ void TailInput::FinishAtEof() {
 }
 
 bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
-  if (file.paused) {
+  if (file.paused || !file.identified) {
     return false;
   }
   batch_generation_ = file.generation;

@@ -39,6 +39,7 @@ class FileTrackerTest : public ::testing::Test {
     o.max_line_bytes = 1024;
     o.rotate_wait = std::chrono::milliseconds(0);
     o.copy_window = std::chrono::seconds(60);
+    o.identify_wait = std::chrono::seconds(0);
     return o;
   }
   // Reads every complete line of `f` now.
@@ -109,6 +110,8 @@ TEST_F(FileTrackerTest, RescanFindsNewFilesAndMarksGone) {
   t.InitialScan({}, /*from_end=*/true, now_);
   ASSERT_TRUE(WriteFile(dir_.Join("new.log"), "n1\n"));
   t.Rescan(now_);
+  EXPECT_FALSE(Find(t, "new.log")->identified);  // shorter than the fingerprint
+  t.Check(now_);                                 // identify_wait is 0
   ASSERT_EQ(t.files().size(), 2u);
   EXPECT_EQ(rec_.starts.back(), (std::pair<std::string, uint64_t>{dir_.Join("new.log"), 0}));
   EXPECT_EQ(Drain(*Find(t, "new.log"), now_), (std::vector<std::string>{"n1"}));
@@ -200,6 +203,44 @@ TEST_F(FileTrackerTest, NewFileWithOtherContentIsNotACopy) {
   t.Rescan(now_);
   EXPECT_EQ(t.stats().copies, 0u);
   EXPECT_EQ(Drain(*Find(t, "b.log"), now_), (std::vector<std::string>{"bbbbbbbbbbbbbbbbbbbb"}));
+}
+
+TEST_F(FileTrackerTest, CopySeenWhileEmptyIsStillRecognised) {
+  FileTrackerOptions o = Options();
+  o.identify_wait = std::chrono::seconds(60);
+  std::string content = "first line of the file\nsecond\n";
+  ASSERT_TRUE(WriteFile(dir_.Join("a.log"), content));
+  FileTracker t(o, &rec_);
+  t.InitialScan({}, false, now_);
+  TrackedFile* a = t.files()[0].get();
+  EXPECT_EQ(Drain(*a, now_).size(), 2u);
+  ASSERT_TRUE(WriteFile(dir_.Join("a.1.log"), ""));  // the copy, created but not written yet
+  t.Rescan(now_);
+  TrackedFile* copy = Find(t, "a.1.log");
+  ASSERT_NE(copy, nullptr);
+  EXPECT_FALSE(copy->identified);
+  t.Check(now_);
+  EXPECT_FALSE(copy->identified);
+  ASSERT_TRUE(WriteFile(dir_.Join("a.1.log"), content + "third\n"));
+  ASSERT_TRUE(WriteFile(dir_.Join("a.log"), ""));
+  t.Check(now_);
+  EXPECT_TRUE(copy->identified);
+  EXPECT_EQ(t.stats().copies, 1u);
+  EXPECT_EQ(Drain(*copy, now_), (std::vector<std::string>{"third"}));
+}
+
+TEST_F(FileTrackerTest, SmallNewFileIsReadAfterIdentifyWait) {
+  FileTrackerOptions o = Options();
+  o.identify_wait = std::chrono::seconds(1);
+  FileTracker t(o, &rec_);
+  t.InitialScan({}, false, now_);
+  ASSERT_TRUE(WriteFile(dir_.Join("s.log"), "tiny\n"));
+  t.Rescan(now_);
+  t.Check(now_);
+  EXPECT_FALSE(t.files()[0]->identified);
+  t.Check(now_ + std::chrono::seconds(1));
+  EXPECT_TRUE(t.files()[0]->identified);
+  EXPECT_EQ(Drain(*t.files()[0], now_), (std::vector<std::string>{"tiny"}));
 }
 
 }  // namespace

@@ -12,6 +12,9 @@
 //  - Check() restarts a file at offset 0 as a new generation when its size fell below the read
 //    offset or its first bytes no longer hash to its fingerprint (truncated, copytruncate).
 //    The old fingerprint and read offset are remembered for copy_window.
+//  - A file first seen by a Rescan() while shorter than fingerprint_bytes is not `identified`
+//    (and not read) until it has grown to fingerprint_bytes or identify_wait has passed: it may
+//    be a copy still being written, which its first bytes will tell.
 //  - A file first seen by a Rescan() starts at 0, unless its first bytes equal the fingerprint
 //    of a tracked file (or of one truncated within copy_window) with another inode: it is that
 //    file's copy and starts at that file's read offset. A tracked file whose copy appeared
@@ -44,6 +47,7 @@ struct FileTrackerOptions {
   size_t max_line_bytes = 64 * 1024;
   Clock::duration rotate_wait = std::chrono::seconds(5);
   Clock::duration copy_window = std::chrono::seconds(10);
+  Clock::duration identify_wait = std::chrono::seconds(1);
   std::string log_component;  // for warnings, e.g. "inputs.app"
 };
 
@@ -63,9 +67,11 @@ struct TrackedFile {
   bool gone = false;      // no scan finds it any more
   bool paused = false;    // its copy took over before the truncation was seen: do not read
   bool release = false;   // set by the reader: close it at the next Check()
+  bool identified = true; // false: maybe a copy being written; no generation yet, not read
   Clock::time_point last_data;     // the last time bytes were read (or it was found)
   Clock::time_point paused_since;
   Clock::time_point gone_since;
+  Clock::time_point found;
 
   // LineReader::Fill on this file, keeping at_eof, size and last_data up to date.
   Result<size_t> Fill(Clock::time_point now);
@@ -102,7 +108,8 @@ class FileTracker {
                    Clock::time_point now);
   // A later scan: new files (from 0, or copies), gone files marked.
   void Rescan(Clock::time_point now);
-  // Per file: truncation, fingerprint growth, end of a pause; closes files marked `release`.
+  // Per file: identification, truncation, fingerprint growth, end of a pause; closes files
+  // marked `release`.
   void Check(Clock::time_point now);
 
   // A gone file that is at its end and has had no new data for rotate_wait (counted from when
@@ -129,6 +136,8 @@ class FileTracker {
   bool MatchCopy(TrackedFile& file, Clock::time_point now, uint64_t* start);
   void Truncated(TrackedFile& file, Clock::time_point now);
   void Start(TrackedFile& file, uint64_t start);
+  // Starts a file found while running: from 0, or from where the file it copies is.
+  void StartNew(TrackedFile& file, Clock::time_point now);
 
   FileTrackerOptions options_;
   FileTrackerListener* listener_;
