@@ -4,12 +4,12 @@
 
 #include "gtest/gtest.h"
 #include "runnel/files/atomic_file.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/testing/file_helpers.h"
 
 namespace runnel::files {
 namespace {
 
-using testing::TempDir;
+using testing::TestDir;
 
 std::vector<CheckpointEntry> Sample() {
   return {
@@ -45,9 +45,9 @@ TEST(CheckpointTest, CorruptIsDataLoss) {
 }
 
 TEST(CheckpointTest, SaveAndLoad) {
-  TempDir dir;
-  std::string path = dir.Join("state/inputs.x/checkpoint");
-  ASSERT_TRUE(MakeDirs(dir.Join("state/inputs.x")).ok());
+  TestDir dir;
+  std::string path = dir.Path("state/inputs.x/checkpoint");
+  ASSERT_TRUE(MakeDirs(dir.Path("state/inputs.x")).ok());
   Result<std::vector<CheckpointEntry>> missing = LoadCheckpoint(path);
   ASSERT_TRUE(missing.has_value());
   EXPECT_TRUE(missing->empty());
@@ -63,8 +63,8 @@ TEST(CheckpointTest, SaveAndLoad) {
 }
 
 TEST(CheckpointTest, LoadCorruptFileIsDataLoss) {
-  TempDir dir;
-  std::string path = dir.Join("checkpoint");
+  TestDir dir;
+  std::string path = dir.Path("checkpoint");
   ASSERT_TRUE(WriteFileAtomically(path, "runnel-checkpoint 1\n1 2 3 ").ok());
   Result<std::vector<CheckpointEntry>> r = LoadCheckpoint(path);
   ASSERT_FALSE(r.has_value());
@@ -72,21 +72,21 @@ TEST(CheckpointTest, LoadCorruptFileIsDataLoss) {
 }
 
 TEST(AtomicFileTest, ErrorsNameTheFile) {
-  TempDir dir;
-  Status s = WriteFileAtomically(dir.Join("no/such/dir/f"), "x");
+  TestDir dir;
+  Status s = WriteFileAtomically(dir.Path("no/such/dir/f"), "x");
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("no/such/dir/f"), std::string::npos) << s.message();
-  Result<std::string> r = ReadWholeFile(dir.Join("missing"));
+  Result<std::string> r = ReadWholeFile(dir.Path("missing"));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), StatusCode::kNotFound);
 }
 
 TEST(AtomicFileTest, MakeDirsOverFileFails) {
-  TempDir dir;
-  ASSERT_TRUE(WriteFileAtomically(dir.Join("f"), "x").ok());
-  EXPECT_FALSE(MakeDirs(dir.Join("f")).ok());
-  EXPECT_TRUE(MakeDirs(dir.Join("a/b/c")).ok());
-  EXPECT_TRUE(MakeDirs(dir.Join("a/b/c")).ok());
+  TestDir dir;
+  ASSERT_TRUE(WriteFileAtomically(dir.Path("f"), "x").ok());
+  EXPECT_FALSE(MakeDirs(dir.Path("f")).ok());
+  EXPECT_TRUE(MakeDirs(dir.Path("a/b/c")).ok());
+  EXPECT_TRUE(MakeDirs(dir.Path("a/b/c")).ok());
 }
 
 }  // namespace

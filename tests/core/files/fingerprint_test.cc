@@ -6,13 +6,13 @@
 
 #include "gtest/gtest.h"
 #include "runnel/files/glob.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/testing/file_helpers.h"
 
 namespace runnel::files {
 namespace {
 
 using testing::AppendFile;
-using testing::TempDir;
+using testing::TestDir;
 using testing::WriteFile;
 
 TEST(FingerprintTest, HashChains) {
@@ -21,8 +21,8 @@ TEST(FingerprintTest, HashChains) {
 }
 
 TEST(FingerprintTest, ShortFileGrowsItsFingerprint) {
-  TempDir dir;
-  std::string path = dir.Join("f");
+  TestDir dir;
+  std::string path = dir.Path("f");
   ASSERT_TRUE(WriteFile(path, "abc"));
   int fd = open(path.c_str(), O_RDONLY);
   ASSERT_GE(fd, 0);
@@ -52,8 +52,8 @@ TEST(FingerprintTest, ShortFileGrowsItsFingerprint) {
 }
 
 TEST(FingerprintTest, EmptyFile) {
-  TempDir dir;
-  std::string path = dir.Join("e");
+  TestDir dir;
+  std::string path = dir.Path("e");
   ASSERT_TRUE(WriteFile(path, ""));
   int fd = open(path.c_str(), O_RDONLY);
   Result<Fingerprint> fp = ComputeFingerprint(fd, 256);
@@ -67,19 +67,19 @@ TEST(FingerprintTest, EmptyFile) {
 }
 
 TEST(PathMatcherTest, GlobsAndExcludes) {
-  TempDir dir;
+  TestDir dir;
   for (const char* name : {"a.log", "b.log", "c.log.gz", "d.txt", "sub/e.log"}) {
-    std::string p = dir.Join(name);
+    std::string p = dir.Path(name);
     if (std::string(name).starts_with("sub/")) {
-      mkdir(dir.Join("sub").c_str(), 0755);
+      mkdir(dir.Path("sub").c_str(), 0755);
     }
     ASSERT_TRUE(WriteFile(p, "x"));
   }
-  PathMatcher m({dir.Join("*.log*"), dir.Join("*/*.log"), dir.Join("a.log"), dir.Join("nope/*")},
-                {"*.gz", dir.Join("sub/*")});
-  EXPECT_EQ(m.Expand(), (std::vector<std::string>{dir.Join("a.log"), dir.Join("b.log")}));
-  PathMatcher braces({dir.Join("{a,d}.*")}, {});
-  EXPECT_EQ(braces.Expand(), (std::vector<std::string>{dir.Join("a.log"), dir.Join("d.txt")}));
+  PathMatcher m({dir.Path("*.log*"), dir.Path("*/*.log"), dir.Path("a.log"), dir.Path("nope/*")},
+                {"*.gz", dir.Path("sub/*")});
+  EXPECT_EQ(m.Expand(), (std::vector<std::string>{dir.Path("a.log"), dir.Path("b.log")}));
+  PathMatcher braces({dir.Path("{a,d}.*")}, {});
+  EXPECT_EQ(braces.Expand(), (std::vector<std::string>{dir.Path("a.log"), dir.Path("d.txt")}));
   EXPECT_TRUE(m.Excluded("/x/y/z.gz"));
   EXPECT_FALSE(m.Excluded("/x/y/z.log"));
 }

@@ -7,13 +7,13 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/testing/file_helpers.h"
 
 namespace runnel::files {
 namespace {
 
 using testing::AppendFile;
-using testing::TempDir;
+using testing::TestDir;
 
 struct Got {
   std::string text;
@@ -45,13 +45,13 @@ std::vector<Got> ReadAll(LineReader& r, int fd) {
 class LineReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = dir_.Join("f.log");
+    path_ = dir_.Path("f.log");
     ASSERT_TRUE(AppendFile(path_, ""));
     fd_ = open(path_.c_str(), O_RDONLY);
     ASSERT_GE(fd_, 0);
   }
   void TearDown() override { close(fd_); }
-  TempDir dir_;
+  TestDir dir_;
   std::string path_;
   int fd_ = -1;
 };

@@ -19,7 +19,7 @@
 #include "runnel/files/atomic_file.h"
 #include "runnel/files/checkpoint.h"
 #include "tests/testing/capture_emitter.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/testing/file_helpers.h"
 
 namespace runnel::plugins::tail {
 namespace {
@@ -27,7 +27,7 @@ namespace {
 using runnel::testing::AppendFile;
 using runnel::testing::CaptureEmitter;
 using runnel::testing::PollUntil;
-using runnel::testing::TempDir;
+using runnel::testing::TestDir;
 using runnel::testing::WriteFile;
 using std::chrono::milliseconds;
 
@@ -54,7 +54,7 @@ std::vector<std::string> LineList(const std::string& prefix, int from, int to) {
 class TailTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    logs_ = dir_.Join("logs");
+    logs_ = dir_.Path("logs");
     ASSERT_EQ(mkdir(logs_.c_str(), 0755), 0);
     config_.paths = {logs_ + "/*.log"};
     config_.poll_interval = milliseconds(5);
@@ -64,7 +64,7 @@ class TailTest : public ::testing::Test {
     config_.checkpoint_interval = milliseconds(20);
     config_.fingerprint_bytes = 32;
     ctx_.id = "inputs.app";
-    ctx_.data_dir = dir_.Join("data");
+    ctx_.data_dir = dir_.Path("data");
   }
   void TearDown() override { StopInput(); }
 
@@ -108,7 +108,7 @@ class TailTest : public ::testing::Test {
     return c.value_or(std::vector<files::CheckpointEntry>{});
   }
 
-  TempDir dir_;
+  TestDir dir_;
   std::string logs_;
   TailConfig config_;
   PluginContext ctx_;

@@ -1,5 +1,5 @@
 #pragma once
-// TempDir: a fresh directory from mkdtemp, removed with its contents on destruction; and small
+// TestDir: a fresh directory from mkdtemp, removed with its contents on destruction; and small
 // file helpers for tests.
 
 #include <stdlib.h>
@@ -14,9 +14,9 @@
 
 namespace runnel::testing {
 
-class TempDir {
+class TestDir {
  public:
-  TempDir() {
+  TestDir() {
     const char* base = getenv("TMPDIR");
     std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
                        "/runnel-test-XXXXXX";
@@ -24,17 +24,17 @@ class TempDir {
       path_ = tmpl;
     }
   }
-  ~TempDir() {
+  ~TestDir() {
     std::error_code ec;
     if (!path_.empty()) {
       std::filesystem::remove_all(path_, ec);
     }
   }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+  TestDir(const TestDir&) = delete;
+  TestDir& operator=(const TestDir&) = delete;
 
   const std::string& path() const { return path_; }
-  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+  std::string Path(const std::string& name) const { return path_ + "/" + name; }
 
  private:
   std::string path_;
