@@ -5,11 +5,12 @@
 #include "gtest/gtest.h"
 #include "runnel/files/atomic_file.h"
 #include "tests/testing/file_helpers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace runnel::files {
 namespace {
 
-using testing::TestDir;
+using testing::TempDir;
 
 std::vector<CheckpointEntry> Sample() {
   return {
@@ -45,7 +46,7 @@ TEST(CheckpointTest, CorruptIsDataLoss) {
 }
 
 TEST(CheckpointTest, SaveAndLoad) {
-  TestDir dir;
+  TempDir dir;
   std::string path = dir.Path("state/inputs.x/checkpoint");
   ASSERT_TRUE(MakeDirs(dir.Path("state/inputs.x")).ok());
   Result<std::vector<CheckpointEntry>> missing = LoadCheckpoint(path);
@@ -63,7 +64,7 @@ TEST(CheckpointTest, SaveAndLoad) {
 }
 
 TEST(CheckpointTest, LoadCorruptFileIsDataLoss) {
-  TestDir dir;
+  TempDir dir;
   std::string path = dir.Path("checkpoint");
   ASSERT_TRUE(WriteFileAtomically(path, "runnel-checkpoint 1\n1 2 3 ").ok());
   Result<std::vector<CheckpointEntry>> r = LoadCheckpoint(path);
@@ -72,7 +73,7 @@ TEST(CheckpointTest, LoadCorruptFileIsDataLoss) {
 }
 
 TEST(AtomicFileTest, ErrorsNameTheFile) {
-  TestDir dir;
+  TempDir dir;
   Status s = WriteFileAtomically(dir.Path("no/such/dir/f"), "x");
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("no/such/dir/f"), std::string::npos) << s.message();
@@ -82,7 +83,7 @@ TEST(AtomicFileTest, ErrorsNameTheFile) {
 }
 
 TEST(AtomicFileTest, MakeDirsOverFileFails) {
-  TestDir dir;
+  TempDir dir;
   ASSERT_TRUE(WriteFileAtomically(dir.Path("f"), "x").ok());
   EXPECT_FALSE(MakeDirs(dir.Path("f")).ok());
   EXPECT_TRUE(MakeDirs(dir.Path("a/b/c")).ok());

@@ -9,12 +9,13 @@
 
 #include "gtest/gtest.h"
 #include "tests/testing/file_helpers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace runnel::files {
 namespace {
 
 using testing::AppendFile;
-using testing::TestDir;
+using testing::TempDir;
 using testing::WriteFile;
 
 class Recorder : public FileTrackerListener {
@@ -64,7 +65,7 @@ class FileTrackerTest : public ::testing::Test {
     }
     return nullptr;
   }
-  TestDir dir_;
+  TempDir dir_;
   Recorder rec_;
   Clock::time_point now_ = Clock::now();
 };

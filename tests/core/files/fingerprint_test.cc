@@ -7,12 +7,13 @@
 #include "gtest/gtest.h"
 #include "runnel/files/glob.h"
 #include "tests/testing/file_helpers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace runnel::files {
 namespace {
 
 using testing::AppendFile;
-using testing::TestDir;
+using testing::TempDir;
 using testing::WriteFile;
 
 TEST(FingerprintTest, HashChains) {
@@ -21,7 +22,7 @@ TEST(FingerprintTest, HashChains) {
 }
 
 TEST(FingerprintTest, ShortFileGrowsItsFingerprint) {
-  TestDir dir;
+  TempDir dir;
   std::string path = dir.Path("f");
   ASSERT_TRUE(WriteFile(path, "abc"));
   int fd = open(path.c_str(), O_RDONLY);
@@ -52,7 +53,7 @@ TEST(FingerprintTest, ShortFileGrowsItsFingerprint) {
 }
 
 TEST(FingerprintTest, EmptyFile) {
-  TestDir dir;
+  TempDir dir;
   std::string path = dir.Path("e");
   ASSERT_TRUE(WriteFile(path, ""));
   int fd = open(path.c_str(), O_RDONLY);
@@ -67,7 +68,7 @@ TEST(FingerprintTest, EmptyFile) {
 }
 
 TEST(PathMatcherTest, GlobsAndExcludes) {
-  TestDir dir;
+  TempDir dir;
   for (const char* name : {"a.log", "b.log", "c.log.gz", "d.txt", "sub/e.log"}) {
     std::string p = dir.Path(name);
     if (std::string(name).starts_with("sub/")) {

@@ -8,12 +8,13 @@
 
 #include "gtest/gtest.h"
 #include "tests/testing/file_helpers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace runnel::files {
 namespace {
 
 using testing::AppendFile;
-using testing::TestDir;
+using testing::TempDir;
 
 struct Got {
   std::string text;
@@ -51,7 +52,7 @@ class LineReaderTest : public ::testing::Test {
     ASSERT_GE(fd_, 0);
   }
   void TearDown() override { close(fd_); }
-  TestDir dir_;
+  TempDir dir_;
   std::string path_;
   int fd_ = -1;
 };

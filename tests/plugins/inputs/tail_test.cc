@@ -20,6 +20,7 @@
 #include "runnel/files/checkpoint.h"
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace runnel::plugins::tail {
 namespace {
@@ -27,7 +28,7 @@ namespace {
 using runnel::testing::AppendFile;
 using runnel::testing::CaptureEmitter;
 using runnel::testing::PollUntil;
-using runnel::testing::TestDir;
+using runnel::testing::TempDir;
 using runnel::testing::WriteFile;
 using std::chrono::milliseconds;
 
@@ -108,7 +109,7 @@ class TailTest : public ::testing::Test {
     return c.value_or(std::vector<files::CheckpointEntry>{});
   }
 
-  TestDir dir_;
+  TempDir dir_;
   std::string logs_;
   TailConfig config_;
   PluginContext ctx_;
