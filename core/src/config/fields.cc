@@ -203,7 +203,7 @@ std::string ExampleFor(const FieldSpec& spec) {
     case FieldType::kFloat:
       return lhs + "0.5";
     case FieldType::kString:
-      return lhs + "\"text\"";
+      return lhs + "\"...\"";
     case FieldType::kStringList:
       return lhs + "[\"a\", \"b\"]";
     case FieldType::kStringMap:

@@ -221,10 +221,6 @@ class Loader {
     const std::string section(PluginKindSection(raw.kind));
     const std::string kind_name(PluginKindName(raw.kind));
     const std::string id = section + "." + raw.name;
-    if (!IsValidComponentName(raw.name)) {
-      sink_.Error(raw.location, id, "invalid component name '" + raw.name + "'",
-                  "names may contain only letters, digits, '_' and '-'");
-    }
     const PluginInfo* plugin = nullptr;
     std::string type;
     auto type_it = raw.table->find("type");
@@ -254,6 +250,10 @@ class Loader {
       }
     }
     const std::string label = plugin != nullptr ? id + " (" + type + ")" : id;
+    if (!IsValidComponentName(raw.name)) {
+      sink_.Error(raw.location, label, "invalid component name '" + raw.name + "'",
+                  "names may contain only letters, digits, '_' and '-'");
+    }
     for (const auto& [key, value] : EntriesInFileOrder(*raw.table)) {
       if (key->str() != "type") {
         ExpandStrings(*value, env_, label, sink_);
@@ -267,8 +267,18 @@ class Loader {
 
     ConfigNode node(section, raw.name, type, raw.location);
     if (plugin != nullptr) {
-      ValidateFields(*raw.table, plugin->schema, {"type", "inputs"}, raw.location, label, node,
-                     sink_);
+      std::vector<std::string> skip = {"type", "inputs"};
+      // A top-level key written after a [section] header lands in that section in TOML.
+      for (const auto& [key, value] : EntriesInFileOrder(*raw.table)) {
+        const std::string name(key->str());
+        if (GlobalSchema().Find(name) != nullptr && plugin->schema.Find(name) == nullptr) {
+          sink_.Error(LocationOf(*key), label, "unknown key '" + name + "'",
+                      "'" + name + "' is a top-level key: move it above the first [section] "
+                      "header of its file");
+          skip.push_back(name);
+        }
+      }
+      ValidateFields(*raw.table, plugin->schema, skip, raw.location, label, node, sink_);
     }
     return node;
   }
