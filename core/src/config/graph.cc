@@ -64,8 +64,11 @@ class Resolver {
       return;
     }
     if (!node.has_inputs) {
+      const std::vector<std::string> readable = Readable(i);
+      const std::string example = readable.empty() ? "app" : readable.front();
       sink_.Error(node.location, node.label, "missing required key 'inputs'",
-                  "list what feeds this component, e.g. inputs = [\"app\"]; " + ExistHint(i));
+                  "list what feeds this component, e.g. inputs = [\"" + example + "\"]; " +
+                      ExistHint(i));
       return;
     }
     if (node.inputs.empty()) {
