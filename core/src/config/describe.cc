@@ -104,8 +104,7 @@ std::string DescribePlugin(const PluginInfo& info) {
     out += info.description + "\n";
   }
   out += "\n";
-  std::vector<Row> leading = {
-      {"type", "string", "(required)", "Must be \"" + info.name + "\"."}};
+  std::vector<Row> leading = {{"type", "string", "(required)", "Must be \"" + info.name + "\"."}};
   if (info.kind != PluginKind::kInput) {
     leading.push_back({"inputs", "array of strings", "(required)",
                        "Names or globs of the inputs and filters that feed this one."});
@@ -124,8 +123,8 @@ std::string ListPlugins(const PluginRegistry& registry) {
     std::vector<Row> rows;
     for (const PluginInfo* info : registry.All()) {
       if (info->kind == kind) {
-        rows.push_back({info->name, std::string(StabilityName(info->stability)),
-                        info->description});
+        rows.push_back(
+            {info->name, std::string(StabilityName(info->stability)), info->description});
       }
     }
     out += rows.empty() ? "  (none)\n" : Table(rows);

@@ -28,7 +28,8 @@ std::string KeyPrefix(const FieldSpec& spec) { return "key '" + spec.name + "' "
 
 void WrongType(const FieldSpec& spec, const toml::node& at, const std::string& got,
                const std::string& component, DiagnosticSink& sink) {
-  sink.Error(LocationOf(at), component, KeyPrefix(spec) + "must be " + Expected(spec) + ", got " + got,
+  sink.Error(LocationOf(at), component,
+             KeyPrefix(spec) + "must be " + Expected(spec) + ", got " + got,
              "e.g. " + ExampleFor(spec));
 }
 
@@ -45,8 +46,8 @@ std::string FormatBound(FieldType type, int64_t v) {
 
 // Reports and returns false when `value` is outside the field's bounds. `shown` is the value as
 // the message prints it.
-bool CheckRange(const FieldSpec& spec, const toml::node& at, int64_t value, const std::string& shown,
-                const std::string& component, DiagnosticSink& sink) {
+bool CheckRange(const FieldSpec& spec, const toml::node& at, int64_t value,
+                const std::string& shown, const std::string& component, DiagnosticSink& sink) {
   const bool below = spec.min.has_value() && value < *spec.min;
   const bool above = spec.max.has_value() && value > *spec.max;
   if (!below && !above) {
@@ -180,8 +181,8 @@ std::optional<ConfigValue> ConvertEnum(const FieldSpec& spec, const toml::node& 
     if (auto close = Closest(s->get(), spec.choices)) {
       hint = "did you mean " + Quote(*close) + "? " + hint;
     }
-    sink.Error(LocationOf(node), component, KeyPrefix(spec) + "has invalid value " + Quote(s->get()),
-               std::move(hint));
+    sink.Error(LocationOf(node), component,
+               KeyPrefix(spec) + "has invalid value " + Quote(s->get()), std::move(hint));
     return std::nullopt;
   }
   return ConfigValue{s->get(), LocationOf(node)};

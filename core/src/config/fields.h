@@ -12,11 +12,11 @@
 //   key 'max_size' has invalid size "10 megs"             hint: kSizeForms
 //   key 'workers' is out of range: 100                    hint: it must be between 1 and 64
 
+#include <toml++/toml.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "config/diagnostic.h"
 #include "runnel/config_node.h"

@@ -66,9 +66,9 @@ class Resolver {
     if (!node.has_inputs) {
       const std::vector<std::string> readable = Readable(i);
       const std::string example = readable.empty() ? "app" : readable.front();
-      sink_.Error(node.location, node.label, "missing required key 'inputs'",
-                  "list what feeds this component, e.g. inputs = [\"" + example + "\"]; " +
-                      ExistHint(i));
+      sink_.Error(
+          node.location, node.label, "missing required key 'inputs'",
+          "list what feeds this component, e.g. inputs = [\"" + example + "\"]; " + ExistHint(i));
       return;
     }
     if (node.inputs.empty()) {
@@ -171,9 +171,9 @@ class Resolver {
         visit(v);
       }
     }
-    std::sort(components.begin(), components.end(),
-              [](const auto& a, const auto& b) { return *std::min_element(a.begin(), a.end()) <
-                                                        *std::min_element(b.begin(), b.end()); });
+    std::sort(components.begin(), components.end(), [](const auto& a, const auto& b) {
+      return *std::min_element(a.begin(), a.end()) < *std::min_element(b.begin(), b.end());
+    });
     for (const std::vector<size_t>& component : components) {
       const size_t start = *std::min_element(component.begin(), component.end());
       const bool self_loop =

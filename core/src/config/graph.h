@@ -24,7 +24,7 @@ struct InputRef {
 };
 
 struct GraphNode {
-  std::string kind;   // "inputs", "filters", "outputs"
+  std::string kind;  // "inputs", "filters", "outputs"
   std::string name;
   std::string label;  // how messages name it: "filters.json (parse)"
   SourceLocation location;

@@ -107,7 +107,8 @@ bool ParseTomlFile(const std::string& path, toml::table* out, DiagnosticSink& si
                std::move(hint));
     return false;
   } catch (const std::exception& e) {
-    sink.Error(SourceLocation{path, 0, 0}, "", std::string("cannot parse config file: ") + e.what());
+    sink.Error(SourceLocation{path, 0, 0}, "",
+               std::string("cannot parse config file: ") + e.what());
     return false;
   }
   return true;

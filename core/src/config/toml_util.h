@@ -3,11 +3,11 @@
 // SourceLocations, tables are walked in file order (toml++ keeps keys sorted by name).
 // Private to core/src/config.
 
+#include <toml++/toml.h>
+
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "config/diagnostic.h"
 #include "config/env.h"

@@ -67,7 +67,11 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     return std::nullopt;
   }
   static constexpr std::array<std::pair<std::string_view, uint64_t>, 5> kUnits = {{
-      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000},
+      {"ms", 1},
+      {"s", 1000},
+      {"m", 60'000},
+      {"h", 3'600'000},
+      {"d", 86'400'000},
   }};
   for (const auto& [name, factor] : kUnits) {
     if (unit == name) {
@@ -131,7 +135,10 @@ std::string FormatDuration(std::chrono::milliseconds d) {
 
 std::string FormatSize(uint64_t bytes) {
   static constexpr std::array<std::pair<std::string_view, uint64_t>, 4> kUnits = {{
-      {"TiB", 1ull << 40}, {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10},
+      {"TiB", 1ull << 40},
+      {"GiB", 1ull << 30},
+      {"MiB", 1ull << 20},
+      {"KiB", 1ull << 10},
   }};
   if (bytes != 0) {
     for (const auto& [name, factor] : kUnits) {

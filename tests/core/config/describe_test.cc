@@ -60,7 +60,8 @@ TEST(DescribeTest, ListPlugins) {
             "OUTPUTS\n"
             "  file     stable  Appends events to a file.\n"
             "  forward  beta    Sends to Forward peers.\n");
-  EXPECT_EQ(ListPlugins(PluginRegistry()), "INPUTS\n  (none)\nFILTERS\n  (none)\nOUTPUTS\n  (none)\n");
+  EXPECT_EQ(ListPlugins(PluginRegistry()),
+            "INPUTS\n  (none)\nFILTERS\n  (none)\nOUTPUTS\n  (none)\n");
 }
 
 TEST(DescribeTest, Globals) {

@@ -311,8 +311,7 @@ path = "/x"
 }
 
 TEST_F(ConfigTest, BadIncludes) {
-  EXPECT_EQ(Errors("include = [\"nope.toml\", 3, \"none/*.toml\"]\n" +
-                   std::string(kValidPipeline)),
+  EXPECT_EQ(Errors("include = [\"nope.toml\", 3, \"none/*.toml\"]\n" + std::string(kValidPipeline)),
             "main.toml:1:12: included file 'nope.toml' does not exist\n"
             "  hint: paths are relative to the directory of the file that includes them\n"
             "main.toml:1:25: key 'include' must be an array of strings, got an array containing "

@@ -90,8 +90,7 @@ flush_interval = "250ms"
   EXPECT_EQ(app.GetInt("workers"), 64);
   EXPECT_FALSE(app.GetBool("follow"));
   // File order, not toml++'s sorted order.
-  EXPECT_EQ(app.GetStringMap("labels"),
-            (StringMap{{"zone", "eu"}, {"host", "h1"}}));
+  EXPECT_EQ(app.GetStringMap("labels"), (StringMap{{"zone", "eu"}, {"host", "h1"}}));
   const ConfigNode& p = config.filters.at(0);
   EXPECT_EQ(p.GetString("format"), "logfmt");
   EXPECT_EQ(p.GetString("field"), "message");
@@ -137,9 +136,12 @@ type = "file"
 inputs = ["app"]
 path = "${OUT}"
 )");
-  ConfigLoadResult result =
-      Load("main.toml", {{"KIND", "tail"}, {"LOG_DIR", "/logs"}, {"HOST", "h1"}, {"EMPTY", ""},
-                         {"REFRESH", "2m"}, {"OUT", "/o/${NOT_AGAIN}"}});
+  ConfigLoadResult result = Load("main.toml", {{"KIND", "tail"},
+                                               {"LOG_DIR", "/logs"},
+                                               {"HOST", "h1"},
+                                               {"EMPTY", ""},
+                                               {"REFRESH", "2m"},
+                                               {"OUT", "/o/${NOT_AGAIN}"}});
   ASSERT_TRUE(result.ok()) << result.ErrorText();
   EXPECT_EQ(result.config.global.data_dir, "/var/lib/x");
   const ConfigNode& app = result.config.inputs.at(0);
@@ -189,10 +191,10 @@ path = "/1"
   ConfigLoadResult result = Load("main.toml");
   ASSERT_TRUE(result.ok()) << result.ErrorText();
   EXPECT_EQ(result.config.files,
-            (std::vector<std::string>{
-                dir_ + "/main.toml", dir_ + "/parts/inputs.toml",
-                dir_ + "/parts/../nested/deeper.toml", dir_ + "/more/a.toml",
-                dir_ + "/more/b.toml", dir_ + "/conf.d/10-out.toml", dir_ + "/conf.d/20-out.toml"}));
+            (std::vector<std::string>{dir_ + "/main.toml", dir_ + "/parts/inputs.toml",
+                                      dir_ + "/parts/../nested/deeper.toml", dir_ + "/more/a.toml",
+                                      dir_ + "/more/b.toml", dir_ + "/conf.d/10-out.toml",
+                                      dir_ + "/conf.d/20-out.toml"}));
   EXPECT_EQ(result.config.global.log_level, LogLevel::kWarn);
   EXPECT_EQ(result.config.global.memory_limit, 1024u * 1024);
   auto names = [](const std::vector<ConfigNode>& nodes) {

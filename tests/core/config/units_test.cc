@@ -1,10 +1,11 @@
 // Durations, sizes, spelling suggestions and ${VAR} expansion on their own.
 
+#include "config/units.h"
+
 #include <gtest/gtest.h>
 
 #include "config/env.h"
 #include "config/suggest.h"
-#include "config/units.h"
 
 namespace runnel::config {
 namespace {
