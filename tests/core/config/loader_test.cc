@@ -99,6 +99,26 @@ flush_interval = "250ms"
   EXPECT_EQ(config.outputs.at(0).GetDuration("flush_interval"), milliseconds(250));
 }
 
+TEST_F(ConfigTest, StringMapMayBeASubTable) {
+  Write("main.toml", R"([inputs.app]
+type = "tail"
+paths = ["/a"]
+
+[inputs.app.labels]
+zone = "eu"
+app = "web"
+
+[outputs.out]
+type = "file"
+inputs = ["app"]
+path = "/o"
+)");
+  ConfigLoadResult result = Load("main.toml");
+  ASSERT_TRUE(result.ok()) << result.ErrorText();
+  EXPECT_EQ(result.config.inputs.at(0).GetStringMap("labels"),
+            (StringMap{{"zone", "eu"}, {"app", "web"}}));
+}
+
 TEST_F(ConfigTest, ComponentsKeepFileOrder) {
   Write("main.toml", R"([inputs.zeta]
 type = "stdin"
