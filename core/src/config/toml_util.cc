@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -77,6 +78,11 @@ std::string LineOf(const std::string& text, size_t line) {
 }  // namespace
 
 bool ParseTomlFile(const std::string& path, toml::table* out, DiagnosticSink& sink) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    sink.Error(SourceLocation{path, 0, 0}, "", "cannot read config file: it is a directory");
+    return false;
+  }
   errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {

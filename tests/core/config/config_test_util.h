@@ -3,7 +3,6 @@
 // fake plugins with schemas (no real plugin is involved).
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,6 +11,7 @@
 
 #include "config/loader.h"
 #include "runnel/registry.h"
+#include "tests/testing/temp_dir.h"
 
 namespace runnel::config::testing {
 
@@ -67,20 +67,9 @@ inline PluginRegistry MakeTestRegistry() {
   return registry;
 }
 
-// A fresh directory under $TMPDIR (or /tmp), removed at the end of the test.
+// Each test gets a fresh temp directory, removed at the end.
 class ConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const char* tmp = getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr ? tmp : "/tmp") + "/runnel-config-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
   // Writes `content` to dir/relative (creating directories); returns the full path.
   std::string Write(const std::string& relative, const std::string& content) {
     const std::filesystem::path path = std::filesystem::path(dir_) / relative;
@@ -109,7 +98,8 @@ class ConfigTest : public ::testing::Test {
     return Relative(Load("main.toml", std::move(env)).ErrorText());
   }
 
-  std::string dir_;
+  runnel::testing::TempDir temp_;
+  const std::string dir_ = temp_.path();
   PluginRegistry registry_ = MakeTestRegistry();
 };
 

@@ -329,6 +329,12 @@ TEST_F(ConfigTest, MissingMainFile) {
   EXPECT_TRUE(result.config.files.empty());
 }
 
+TEST_F(ConfigTest, MainPathIsADirectory) {
+  Write("conf/x.toml", "");
+  EXPECT_EQ(Relative(Load("conf").ErrorText()),
+            "conf: cannot read config file: it is a directory\n");
+}
+
 TEST_F(ConfigTest, BadGlobalValues) {
   EXPECT_EQ(Errors(R"(log_level = "verbose"
 memory_limit = "lots"

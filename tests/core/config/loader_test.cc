@@ -232,6 +232,20 @@ path = "/1"
             dir_ + "/parts/../nested/deeper.toml:1:1");
 }
 
+TEST_F(ConfigTest, EachFileIsReadOnceEvenInAnIncludeCycle) {
+  Write("main.toml",
+        "include = [\"a.toml\", \"main.toml\", \"conf.d/x.toml\"]\n" + std::string(kValidPipeline));
+  Write("a.toml", "include = [\"b.toml\"]\n");
+  Write("b.toml", "include = [\"a.toml\", \"./main.toml\"]\n");
+  Write("conf.d/x.toml", "log_level = \"warn\"\n");
+  ConfigLoadResult result = Load("main.toml");
+  ASSERT_TRUE(result.ok()) << result.ErrorText();
+  EXPECT_EQ(result.config.files,
+            (std::vector<std::string>{dir_ + "/main.toml", dir_ + "/a.toml", dir_ + "/b.toml",
+                                      dir_ + "/conf.d/x.toml"}));
+  EXPECT_EQ(result.config.global.log_level, LogLevel::kWarn);
+}
+
 TEST_F(ConfigTest, IncludePathsMayComeFromTheEnvironment) {
   Write("main.toml", "include = [\"${EXTRA}\"]\n" + std::string(kValidPipeline));
   Write("extra/log.toml", "log_level = \"error\"\n");
