@@ -33,17 +33,6 @@ void WrongType(const FieldSpec& spec, const toml::node& at, const std::string& g
              "e.g. " + ExampleFor(spec));
 }
 
-std::string FormatBound(FieldType type, int64_t v) {
-  switch (type) {
-    case FieldType::kDuration:
-      return FormatDuration(std::chrono::milliseconds(v));
-    case FieldType::kSize:
-      return v < 0 ? std::to_string(v) : FormatSize(static_cast<uint64_t>(v));
-    default:
-      return std::to_string(v);
-  }
-}
-
 // Reports and returns false when `value` is outside the field's bounds. `shown` is the value as
 // the message prints it.
 bool CheckRange(const FieldSpec& spec, const toml::node& at, int64_t value,
@@ -53,15 +42,9 @@ bool CheckRange(const FieldSpec& spec, const toml::node& at, int64_t value,
   if (!below && !above) {
     return true;
   }
-  std::string hint;
-  if (spec.min.has_value() && spec.max.has_value()) {
-    hint = "it must be between " + FormatBound(spec.type, *spec.min) + " and " +
-           FormatBound(spec.type, *spec.max) + " (inclusive)";
-  } else if (spec.min.has_value()) {
-    hint = "it must be at least " + FormatBound(spec.type, *spec.min);
-  } else {
-    hint = "it must be at most " + FormatBound(spec.type, *spec.max);
-  }
+  const bool between = spec.min.has_value() && spec.max.has_value() && *spec.min != INT64_MIN &&
+                       *spec.max != INT64_MAX;
+  std::string hint = "it must be " + DescribeBounds(spec) + (between ? " (inclusive)" : "");
   sink.Error(LocationOf(at), component, KeyPrefix(spec) + "is out of range: " + shown,
              std::move(hint));
   return false;

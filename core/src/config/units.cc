@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <utility>
 
 namespace runnel::config {
@@ -148,6 +149,30 @@ std::string FormatSize(uint64_t bytes) {
     }
   }
   return std::to_string(bytes) + "B";
+}
+
+std::string DescribeBounds(const FieldSpec& spec) {
+  auto format = [&spec](int64_t v) {
+    if (spec.type == FieldType::kDuration && v >= 0) {
+      return FormatDuration(std::chrono::milliseconds(v));
+    }
+    if (spec.type == FieldType::kSize && v >= 0) {
+      return FormatSize(static_cast<uint64_t>(v));
+    }
+    return std::to_string(v);
+  };
+  const bool has_min = spec.min.has_value() && *spec.min != INT64_MIN;
+  const bool has_max = spec.max.has_value() && *spec.max != INT64_MAX;
+  if (has_min && has_max) {
+    return "between " + format(*spec.min) + " and " + format(*spec.max);
+  }
+  if (has_min) {
+    return "at least " + format(*spec.min);
+  }
+  if (has_max) {
+    return "at most " + format(*spec.max);
+  }
+  return "";
 }
 
 }  // namespace runnel::config

@@ -66,6 +66,28 @@ TEST(UnitsTest, Format) {
   EXPECT_EQ(FormatSize(1ull << 40), "1TiB");
 }
 
+TEST(UnitsTest, DescribeBounds) {
+  FieldSpec spec;
+  spec.type = FieldType::kInt;
+  EXPECT_EQ(DescribeBounds(spec), "");
+  spec.min = 1;
+  spec.max = 64;
+  EXPECT_EQ(DescribeBounds(spec), "between 1 and 64");
+  spec.max = INT64_MAX;
+  EXPECT_EQ(DescribeBounds(spec), "at least 1");
+  spec.min = INT64_MIN;
+  spec.max = -1;
+  EXPECT_EQ(DescribeBounds(spec), "at most -1");
+  spec.type = FieldType::kDuration;
+  spec.min = 10;
+  spec.max = 3'600'000;
+  EXPECT_EQ(DescribeBounds(spec), "between 10ms and 1h");
+  spec.type = FieldType::kSize;
+  spec.min = 4096;
+  spec.max = std::nullopt;
+  EXPECT_EQ(DescribeBounds(spec), "at least 4KiB");
+}
+
 TEST(SuggestTest, EditDistance) {
   EXPECT_EQ(EditDistance("paths", "paths"), 0);
   EXPECT_EQ(EditDistance("pahts", "paths"), 1);  // a transposition counts once
