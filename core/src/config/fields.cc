@@ -131,7 +131,7 @@ std::optional<ConfigValue> ConvertStringList(const FieldSpec& spec, const toml::
 
 std::optional<ConfigValue> ConvertStringMap(const FieldSpec& spec, const toml::node& node,
                                             const std::string& component, DiagnosticSink& sink) {
-  auto* table = const_cast<toml::node&>(node).as_table();
+  const toml::table* table = node.as_table();
   if (table == nullptr) {
     WrongType(spec, node, TomlTypeName(node), component, sink);
     return std::nullopt;
@@ -273,9 +273,9 @@ std::optional<ConfigValue> DefaultValue(const FieldSpec& spec, const SourceLocat
   return value;
 }
 
-void ValidateFields(toml::table& table, const Schema& schema, const std::vector<std::string>& skip,
-                    const SourceLocation& table_location, const std::string& component,
-                    ConfigNode& node, DiagnosticSink& sink) {
+void ValidateFields(const toml::table& table, const Schema& schema,
+                    const std::vector<std::string>& skip, const SourceLocation& table_location,
+                    const std::string& component, ConfigNode& node, DiagnosticSink& sink) {
   std::vector<std::string> known = skip;
   for (const FieldSpec& spec : schema.fields()) {
     known.push_back(spec.name);

@@ -36,9 +36,9 @@ std::optional<ConfigValue> DefaultValue(const FieldSpec& spec, const SourceLocat
 // Validates every key of `table` but those in `skip` (handled by the caller, yet offered as
 // suggestions) against `schema`: unknown keys, types, choices, ranges, missing required keys.
 // Sets each accepted value, and each default for a key not given, on `node`.
-void ValidateFields(toml::table& table, const Schema& schema, const std::vector<std::string>& skip,
-                    const SourceLocation& table_location, const std::string& component,
-                    ConfigNode& node, DiagnosticSink& sink);
+void ValidateFields(const toml::table& table, const Schema& schema,
+                    const std::vector<std::string>& skip, const SourceLocation& table_location,
+                    const std::string& component, ConfigNode& node, DiagnosticSink& sink);
 
 // The example a hint shows for `spec`: "paths = [\"a\", \"b\"]", or its default when it has one.
 std::string ExampleFor(const FieldSpec& spec);

@@ -45,18 +45,31 @@ std::string TomlTypeName(const toml::node& node) {
   return "nothing";
 }
 
-std::vector<TableEntry> EntriesInFileOrder(toml::table& table) {
-  std::vector<TableEntry> entries;
+namespace {
+
+template <typename Entry, typename Table>
+std::vector<Entry> SortedEntries(Table& table) {
+  std::vector<Entry> entries;
   entries.reserve(table.size());
   for (auto& [key, node] : table) {
     entries.emplace_back(&key, &node);
   }
-  std::stable_sort(entries.begin(), entries.end(), [](const TableEntry& a, const TableEntry& b) {
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     const auto& pa = a.first->source().begin;
     const auto& pb = b.first->source().begin;
     return std::pair(pa.line, pa.column) < std::pair(pb.line, pb.column);
   });
   return entries;
+}
+
+}  // namespace
+
+std::vector<TableEntry> EntriesInFileOrder(toml::table& table) {
+  return SortedEntries<TableEntry>(table);
+}
+
+std::vector<ConstTableEntry> EntriesInFileOrder(const toml::table& table) {
+  return SortedEntries<ConstTableEntry>(table);
 }
 
 namespace {
