@@ -275,11 +275,14 @@ std::optional<ConfigValue> DefaultValue(const FieldSpec& spec, const SourceLocat
 
 void ValidateFields(const toml::table& table, const Schema& schema,
                     const std::vector<std::string>& skip, const SourceLocation& table_location,
-                    const std::string& component, ConfigNode& node, DiagnosticSink& sink) {
+                    const std::string& component, const std::string& plugin, ConfigNode& node,
+                    DiagnosticSink& sink) {
   std::vector<std::string> known = skip;
   for (const FieldSpec& spec : schema.fields()) {
     known.push_back(spec.name);
   }
+  // Keys an unknown key was taken for: not reported missing as well.
+  std::vector<std::string> suggested;
   for (const auto& [key, value] : EntriesInFileOrder(table)) {
     const std::string name(key->str());
     if (std::find(skip.begin(), skip.end(), name) != skip.end()) {
@@ -290,6 +293,7 @@ void ValidateFields(const toml::table& table, const Schema& schema,
       std::string hint;
       if (auto close = Closest(name, known)) {
         hint = "did you mean '" + *close + "'?";
+        suggested.push_back(*close);
       } else {
         std::vector<std::string> sorted = known;
         std::sort(sorted.begin(), sorted.end());
@@ -307,13 +311,12 @@ void ValidateFields(const toml::table& table, const Schema& schema,
       continue;
     }
     if (spec.required) {
-      std::string description = spec.description;
-      if (!description.empty() && description.back() == '.') {
-        description.pop_back();
+      if (std::find(suggested.begin(), suggested.end(), spec.name) != suggested.end()) {
+        continue;
       }
       std::string hint = "add e.g. " + ExampleFor(spec);
-      if (!description.empty()) {
-        hint += " (" + description + ")";
+      if (!plugin.empty()) {
+        hint += "; runnel-agent --describe " + plugin + " explains every key";
       }
       sink.Error(table_location, component, "missing required key '" + spec.name + "'",
                  std::move(hint));

@@ -24,11 +24,15 @@ class Resolver {
   }
 
   void Run() {
+    const size_t errors_before = sink_.error_count();
     for (size_t i = 0; i < nodes_.size(); ++i) {
       ResolveInputs(i);
     }
     FindCycles();
-    WarnUnread();
+    // With broken wiring, "nothing reads from X" mostly follows from a mistyped reference.
+    if (sink_.error_count() == errors_before) {
+      WarnUnread();
+    }
   }
 
  private:

@@ -279,7 +279,7 @@ class Loader {
           skip.push_back(name);
         }
       }
-      ValidateFields(*raw.table, plugin->schema, skip, raw.location, label, node, sink_);
+      ValidateFields(*raw.table, plugin->schema, skip, raw.location, label, type, node, sink_);
     }
     return node;
   }

@@ -80,9 +80,25 @@ type = "file"
 inputs = ["app"]
 )")),
             "main.toml:10:1: inputs.x (tail): missing required key 'paths'\n"
-            "  hint: add e.g. paths = [\"a\", \"b\"] (Files to read; globs allowed)\n"
+            "  hint: add e.g. paths = [\"a\", \"b\"]; runnel-agent --describe tail explains "
+            "every key\n"
             "main.toml:12:1: outputs.y (file): missing required key 'path'\n"
-            "  hint: add e.g. path = \"...\" (The file to write)\n");
+            "  hint: add e.g. path = \"...\"; runnel-agent --describe file explains every key\n");
+}
+
+TEST_F(ConfigTest, MisspeltRequiredKeyIsNotAlsoReportedMissing) {
+  EXPECT_EQ(Errors(WithPipeline(R"([inputs.x]
+type = "tail"
+pahts = ["/a"]
+[outputs.y]
+type = "file"
+inputs = ["x"]
+pth = "/y"
+)")),
+            "main.toml:12:1: inputs.x (tail): unknown key 'pahts'\n"
+            "  hint: did you mean 'paths'?\n"
+            "main.toml:16:1: outputs.y (file): unknown key 'pth'\n"
+            "  hint: did you mean 'path'?\n");
 }
 
 TEST_F(ConfigTest, BadEnumValueListsTheAllowedOnes) {

@@ -299,6 +299,21 @@ pattern = "x"
             "  hint: add 'dead_end' to the inputs of a filter or an output\n");
 }
 
+TEST_F(ConfigTest, NoUnreadWarningsWhenTheWiringIsBroken) {
+  Write("main.toml", R"([inputs.app]
+type = "stdin"
+[outputs.out]
+type = "file"
+inputs = ["ap"]
+path = "/x"
+)");
+  ConfigLoadResult result = Load("main.toml");
+  EXPECT_EQ(Relative(result.ErrorText()),
+            "main.toml:5:11: outputs.out (file): 'inputs' names 'ap', which does not exist\n"
+            "  hint: did you mean 'app'? the components that exist are: app\n");
+  EXPECT_EQ(result.WarningText(), "");
+}
+
 TEST_F(ConfigTest, ToStatusCarriesTheErrorText) {
   Write("main.toml", "bogus = 1\n" + std::string(kValidPipeline));
   ConfigLoadResult result = Load("main.toml");
