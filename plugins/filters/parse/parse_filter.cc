@@ -41,8 +41,7 @@ ParseFilter::ParseFilter(ParseConfig config, PluginContext& context)
                         ? context.metrics->GetCounter("parse_errors_total", context.id,
                                                       "Records the parse filter could not parse.")
                         : &own_parse_errors_),
-      errors_(context.component_metrics.errors),
-      dropped_(context.component_metrics.dropped) {}
+      errors_(context.component_metrics.errors) {}
 
 const char* ParseFilter::ParseText(std::string_view text, Arena& arena, Scratch& scratch) const {
   switch (config_.format) {
@@ -192,9 +191,6 @@ void ParseFilter::Process(EventBatch& events) {
     errors_->Add(failed);
   }
   if (drop) {
-    if (dropped_ != nullptr) {
-      dropped_->Add(failed);
-    }
     // RetainIf visits the events in order, once each.
     size_t index = 0;
     events.RetainIf([&](const Event&) { return scratch.keep[index++] != 0; });

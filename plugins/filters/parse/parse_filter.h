@@ -11,9 +11,9 @@
 //     level (replacing fields of the same name; among duplicate parsed keys the last wins), or
 //     stored as one map under `target`.
 //   - a parse error: the event stays exactly as it was (on_error = "keep") or is dropped
-//     (on_error = "drop", also counted in the component's dropped counter); either way it is
-//     counted in parse_errors_total and the component's errors counter, and logged at most
-//     once per 10 s.
+//     (on_error = "drop"; core counts drops in events_dropped_total); either way it is counted
+//     in parse_errors_total and the component's errors counter, and logged at most once per
+//     10 s.
 //
 // Values point into the batch, the EventBatch's arena, or this filter's config (the keys of
 // regex groups and `target`): the filter must outlive the encoding of the batches it processed.
@@ -55,8 +55,7 @@ class ParseFilter final : public Filter {
   const std::string component_;
   Counter own_parse_errors_;  // used when the context has no metrics registry
   Counter* parse_errors_;
-  Counter* errors_;   // may be null
-  Counter* dropped_;  // may be null
+  Counter* errors_;  // may be null
 };
 
 }  // namespace runnel::plugins::parse
