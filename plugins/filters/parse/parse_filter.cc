@@ -1,6 +1,8 @@
 #include "plugins/filters/parse/parse_filter.h"
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -31,6 +33,62 @@ Scratch& ThreadScratch() {
 constexpr const char* kNotString = "the field is not a string";
 constexpr const char* kNoMatch = "the regex does not match";
 constexpr const char* kBadTime = "the time does not match time_format";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    const char c = (a[i] >= 'A' && a[i] <= 'Z') ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    if (c != b[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Converts the whole of `text`; false leaves *out alone.
+bool Convert(std::string_view text, ValueType type, Value* out) {
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  switch (type) {
+    case ValueType::kInt: {
+      int64_t i = 0;
+      auto [p, ec] = std::from_chars(begin, end, i);
+      if (ec == std::errc() && p == end && !text.empty()) {
+        *out = Value::Int(i);
+        return true;
+      }
+      uint64_t u = 0;
+      auto [pu, ecu] = std::from_chars(begin, end, u);
+      if (ecu == std::errc() && pu == end && !text.empty()) {
+        *out = Value::Uint(u);
+        return true;
+      }
+      return false;
+    }
+    case ValueType::kFloat: {
+      double d = 0;
+      auto [p, ec] = std::from_chars(begin, end, d);
+      if (ec == std::errc() && p == end && !text.empty() && std::isfinite(d)) {
+        *out = Value::Double(d);
+        return true;
+      }
+      return false;
+    }
+    case ValueType::kBool:
+      if (EqualsIgnoreCase(text, "true")) {
+        *out = Value::Bool(true);
+        return true;
+      }
+      if (EqualsIgnoreCase(text, "false")) {
+        *out = Value::Bool(false);
+        return true;
+      }
+      return false;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -68,6 +126,20 @@ const char* ParseFilter::ParseText(std::string_view text, Arena& arena, Scratch&
     }
   }
   return nullptr;
+}
+
+void ParseFilter::ApplyTypes(Scratch& scratch) const {
+  for (Field& f : scratch.fields) {
+    if (f.value.kind != Value::Kind::kString) {
+      continue;
+    }
+    for (const TypeRule& rule : config_.types) {
+      if (rule.key == f.key) {
+        Convert(f.value.bytes, rule.type, &f.value);
+        break;
+      }
+    }
+  }
 }
 
 const char* ParseFilter::ApplyTime(Scratch& scratch, EventTime* time) const {
@@ -166,6 +238,9 @@ void ParseFilter::Process(EventBatch& events) {
       error = kNotString;
     } else {
       error = ParseText(source->bytes, arena, scratch);
+    }
+    if (error == nullptr && !config_.types.empty()) {
+      ApplyTypes(scratch);
     }
     EventTime time = event.time;
     if (error == nullptr && !config_.time_key.empty()) {

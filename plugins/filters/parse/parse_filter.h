@@ -4,12 +4,13 @@
 // Per event:
 //   - `field` missing: the event passes unchanged and is not counted.
 //   - `field` not a string (or binary): a parse error.
-//   - parsed: if time_key is set and among the parsed fields, its value sets the event time
-//     (strings with time_format; numbers with the unix* formats only) and is dropped from the
-//     parsed fields unless time_keep. An unparseable time makes the whole record a parse error.
-//     Then `field` is removed unless keep_original, and the parsed fields are merged at the top
-//     level (replacing fields of the same name; among duplicate parsed keys the last wins), or
-//     stored as one map under `target`.
+//   - parsed: string fields named in `types` are converted (int, float, bool; a value that does
+//     not convert entirely stays a string). If time_key is set and among the parsed fields, its
+//     value sets the event time (strings with time_format; numbers with the unix* formats only) and
+//     is dropped from the parsed fields unless time_keep. An unparseable time makes the whole
+//     record a parse error. Then `field` is removed unless keep_original, and the parsed fields are
+//     merged at the top level (replacing fields of the same name; among duplicate parsed keys the
+//     last wins), or stored as one map under `target`.
 //   - a parse error: the event stays exactly as it was (on_error = "keep") or is dropped
 //     (on_error = "drop"; core counts drops in events_dropped_total); either way it is counted
 //     in parse_errors_total and the component's errors counter, and logged at most once per
@@ -46,6 +47,8 @@ class ParseFilter final : public Filter {
  private:
   // Parses `text` into scratch.fields. nullptr or a static message.
   const char* ParseText(std::string_view text, Arena& arena, Scratch& scratch) const;
+  // Converts the string fields named in `types`.
+  void ApplyTypes(Scratch& scratch) const;
   // Applies time_key from scratch.fields to *time. nullptr or a static message.
   const char* ApplyTime(Scratch& scratch, EventTime* time) const;
   // Moves the parsed fields into `event`.
