@@ -34,6 +34,18 @@ constexpr const char* kNotString = "the field is not a string";
 constexpr const char* kNoMatch = "the regex does not match";
 constexpr const char* kBadTime = "the time does not match time_format";
 
+const char* FormatName(Format format) {
+  switch (format) {
+    case Format::kJson:
+      return "json";
+    case Format::kRegex:
+      return "regex";
+    case Format::kLogfmt:
+      return "logfmt";
+  }
+  return "?";
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;
@@ -218,6 +230,28 @@ void ParseFilter::Merge(Event& event, Arena& arena, Scratch& scratch) const {
   event.Set(config_.target, Value::Raw(arena.Copy(scratch.encoded)));
 }
 
+void ParseFilter::LogError(const Value& source, const char* error) {
+  uint64_t suppressed = 0;
+  if (!LogEnabled(LogLevel::kWarn) || !log_limiter_.Allow(std::chrono::seconds(10), &suppressed)) {
+    return;
+  }
+  constexpr size_t kExcerpt = 80;
+  std::string excerpt;
+  if (source.kind == Value::Kind::kString || source.kind == Value::Kind::kBinary) {
+    excerpt.reserve(kExcerpt + 3);
+    for (size_t i = 0; i < source.bytes.size() && i < kExcerpt; ++i) {
+      const unsigned char c = static_cast<unsigned char>(source.bytes[i]);
+      excerpt += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+    }
+    if (source.bytes.size() > kExcerpt) {
+      excerpt += "...";
+    }
+  }
+  LogMessage(LogLevel::kWarn, component_, suppressed).stream()
+      << "cannot parse field '" << config_.field << "' as " << FormatName(config_.format) << ": "
+      << error << ": \"" << excerpt << "\"";
+}
+
 void ParseFilter::Process(EventBatch& events) {
   Scratch& scratch = ThreadScratch();
   Arena& arena = events.arena();
@@ -251,8 +285,7 @@ void ParseFilter::Process(EventBatch& events) {
       if (drop) {
         scratch.keep[i] = 0;
       }
-      RUNNEL_LOG_EVERY(kWarn, component_, std::chrono::seconds(10))
-          << "cannot parse field '" << config_.field << "': " << error;
+      LogError(*source, error);
       continue;
     }
     event.time = time;

@@ -13,8 +13,8 @@
 //     last wins), or stored as one map under `target`.
 //   - a parse error: the event stays exactly as it was (on_error = "keep") or is dropped
 //     (on_error = "drop"; core counts drops in events_dropped_total); either way it is counted
-//     in parse_errors_total and the component's errors counter, and logged at most once per
-//     10 s.
+//     in parse_errors_total and the component's errors counter, and logged (with the start of
+//     the value) at most once per 10 s per filter.
 //
 // Values point into the batch, the EventBatch's arena, or this filter's config (the keys of
 // regex groups and `target`): the filter must outlive the encoding of the batches it processed.
@@ -27,6 +27,7 @@
 #include <string>
 
 #include "plugins/filters/parse/parse_config.h"
+#include "runnel/logging.h"
 #include "runnel/metrics.h"
 #include "runnel/plugin.h"
 #include "runnel/record.h"
@@ -51,6 +52,8 @@ class ParseFilter final : public Filter {
   void ApplyTypes(Scratch& scratch) const;
   // Applies time_key from scratch.fields to *time. nullptr or a static message.
   const char* ApplyTime(Scratch& scratch, EventTime* time) const;
+  // Logs a parse error, at most once per 10 s per filter.
+  void LogError(const Value& source, const char* error);
   // Moves the parsed fields into `event`.
   void Merge(Event& event, Arena& arena, Scratch& scratch) const;
 
@@ -59,6 +62,7 @@ class ParseFilter final : public Filter {
   Counter own_parse_errors_;  // used when the context has no metrics registry
   Counter* parse_errors_;
   Counter* errors_;  // may be null
+  LogRateLimiter log_limiter_;
 };
 
 }  // namespace runnel::plugins::parse

@@ -238,3 +238,39 @@ TEST(ParseTypes, LogfmtAndJsonStringsAndTimeFromAConvertedField) {
 
 }  // namespace
 }  // namespace runnel::plugins::parse
+
+namespace runnel::plugins::parse {
+namespace {
+
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(ParseFilter, WarningsAreRateLimitedPerFilterAndShowTheValue) {
+  ParseHarness first({});
+  ParseHarness second({{"format", filters_testing::Str("logfmt")}});
+  EventBatch a;
+  filters_testing::AddEvent(a, {{"log", Value::String("bad\tone")}});
+  filters_testing::AddEvent(a, {{"log", Value::String("bad two")}});
+  EventBatch b;
+  filters_testing::AddEvent(b, {{"log", Value::String("=three")}});
+  ::testing::internal::CaptureStderr();
+  first.Run(a);
+  second.Run(b);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(Count(err, "cannot parse"), 2u) << err;
+  EXPECT_EQ(Count(err, "[filters.f] cannot parse field 'log' as json: "), 1u) << err;
+  EXPECT_EQ(Count(err, ": \"bad?one\"\n"), 1u) << err;
+  EXPECT_EQ(Count(err, "bad two"), 0u) << err;
+  EXPECT_EQ(Count(err, "cannot parse field 'log' as logfmt: '=' without a key: \"=three\"\n"), 1u)
+      << err;
+  EXPECT_EQ(first.parse_errors(), 2u);
+}
+
+}  // namespace
+}  // namespace runnel::plugins::parse
