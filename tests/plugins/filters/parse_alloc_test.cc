@@ -39,8 +39,13 @@ void* operator new(std::size_t n) {
   }
   return p;
 }
+// These replace the global operators, so malloc/free are their matching pair; GCC cannot see
+// that after inlining and warns.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 #endif
 
 namespace runnel::plugins::parse {
