@@ -213,4 +213,35 @@ Status JsonWriter::AppendEvent(EventTime time, std::string_view record, std::str
   return OkStatus();
 }
 
+
+Status JsonWriter::AppendBatchLines(const Batch& batch, std::string* out) {
+  BatchReader reader(batch.data);
+  while (!reader.AtEnd()) {
+    EventTime time;
+    std::string_view record;
+    RUNNEL_RETURN_IF_ERROR(reader.Next(&time, &record));
+    RUNNEL_RETURN_IF_ERROR(AppendEvent(time, record, out));
+    out->push_back('\n');
+  }
+  return OkStatus();
+}
+
+void JsonWriter::AddSchemaFields(Schema& schema) {
+  schema
+      .Optional("time_key", FieldType::kString, "\"time\"",
+                "Key under which the event time is written first in each JSON object; "
+                "\"\" leaves the time out.")
+      .Enum("time_format", {"rfc3339", "unix", "unix_ms"}, "\"rfc3339\"",
+            "How the event time is written: RFC 3339 text with nanoseconds (UTC), "
+            "seconds as a decimal number, or integer milliseconds.");
+}
+
+JsonWriter JsonWriter::FromConfig(const ConfigNode& config) {
+  const std::string& f = config.GetString("time_format");
+  JsonTimeFormat format = f == "unix"      ? JsonTimeFormat::kUnixSeconds
+                          : f == "unix_ms" ? JsonTimeFormat::kUnixMillis
+                                           : JsonTimeFormat::kRfc3339;
+  return JsonWriter(config.GetString("time_key"), format);
+}
+
 }  // namespace runnel

@@ -10,7 +10,10 @@
 #include <string>
 #include <string_view>
 
+#include "runnel/batch.h"
+#include "runnel/config_node.h"
 #include "runnel/msgpack.h"
+#include "runnel/schema.h"
 #include "runnel/status.h"
 
 namespace runnel {
@@ -26,6 +29,15 @@ class JsonWriter {
   // Appends `{"<time_key>":<time>,<record fields>}` for the msgpack map `record`.
   // DataLoss when the record is not valid msgpack; *out is then unchanged.
   Status AppendEvent(EventTime time, std::string_view record, std::string* out);
+
+  // Appends every event of `batch`, one JSON object per line, each ended by '\n'.
+  // DataLoss when an entry is malformed; what came before it stays appended.
+  Status AppendBatchLines(const Batch& batch, std::string* out);
+
+  // The fields every JSON-writing output shares (`time_key`, `time_format`), and the writer
+  // configured from them.
+  static void AddSchemaFields(Schema& schema);
+  static JsonWriter FromConfig(const ConfigNode& config);
 
   // Appends one msgpack object as JSON.
   static Status AppendObject(MsgpackReader& reader, std::string* out);

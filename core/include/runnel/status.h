@@ -94,7 +94,7 @@ struct PropagatedError {
   do {                                        \
     ::runnel::Status runnel_status_ = (expr); \
     if (!runnel_status_.ok()) {               \
-      return runnel_status_;                  \
+      return ::runnel::internal::PropagatedError{std::move(runnel_status_)}; \
     }                                         \
   } while (0)
 

@@ -1,0 +1,88 @@
+#include "daemon.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <thread>
+
+#include "runnel/logging.h"
+
+namespace runnel::agent {
+namespace {
+
+sigset_t HandledSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR1);  // sent to ourselves when every one-shot input has finished
+  return set;
+}
+
+}  // namespace
+
+void BlockSignals() {
+  sigset_t set = HandledSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a closed socket or pipe is an error value, not a death
+}
+
+int Run(runtime::Pipeline& pipeline) {
+  Status started = pipeline.Start();
+  if (!started.ok()) {
+    RUNNEL_LOG(kError, "") << "start-up failed: " << started.message();
+    pipeline.Shutdown();
+    return 1;
+  }
+  RUNNEL_LOG(kInfo, "") << "runnel started";
+
+  // Turns "every input finished" into a signal, so the main thread waits on signals only.
+  std::thread finisher([&pipeline] {
+    pipeline.Wait();
+    kill(getpid(), SIGUSR1);
+  });
+
+  const sigset_t set = HandledSignals();
+  int sig = 0;
+  while (true) {
+    if (sigwait(&set, &sig) != 0) {
+      continue;
+    }
+    if (sig == SIGHUP) {
+      RUNNEL_LOG(kWarn, "") << "SIGHUP: configuration reload is not supported yet; "
+                               "restart the process to apply a changed configuration";
+      continue;
+    }
+    break;
+  }
+  const bool one_shot = sig == SIGUSR1;
+  if (!one_shot) {
+    RUNNEL_LOG(kInfo, "") << "received " << strsignal(sig)
+                          << ", draining (send it again to exit at once)";
+  }
+  pipeline.RequestStop();
+  finisher.join();
+
+  // A second SIGINT/SIGTERM during the drain exits at once. The thread is left behind when the
+  // drain completes; the process exits right after.
+  std::thread([set] {
+    int again = 0;
+    while (sigwait(&set, &again) == 0) {
+      if (again == SIGINT || again == SIGTERM) {
+        RUNNEL_LOG(kWarn, "") << "second " << strsignal(again)
+                              << ": exiting without finishing the drain; what was not "
+                                 "acknowledged is read again on the next start";
+        _exit(130);
+      }
+    }
+  }).detach();
+
+  const uint64_t undelivered = pipeline.Shutdown();
+  RUNNEL_LOG(kInfo, "") << "stopped";
+  return one_shot && undelivered > 0 ? 1 : 0;
+}
+
+}  // namespace runnel::agent

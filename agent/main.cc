@@ -1,0 +1,82 @@
+// runnel-agent: loads and validates the configuration, then runs the pipeline as a daemon.
+#include <cstdio>
+#include <iostream>
+
+#include "cli.h"
+#include "config/describe.h"
+#include "config/loader.h"
+#include "daemon.h"
+#include "runnel/logging.h"
+#include "runnel/registry.h"
+#include "runtime/pipeline.h"
+
+namespace runnel::agent {
+namespace {
+
+int Main(int argc, char** argv) {
+  int exit_code = 0;
+  std::optional<Options> options = ParseCommandLine(argc, argv, &exit_code);
+  if (!options.has_value()) {
+    return exit_code;
+  }
+  PluginRegistry registry;
+  RegisterBuiltinPlugins(registry);
+
+  if (options->list_plugins) {
+    std::cout << config::ListPlugins(registry);
+    return 0;
+  }
+  if (options->describe.has_value()) {
+    auto text = config::DescribePluginByName(registry, *options->describe);
+    if (!text.has_value()) {
+      std::cerr << text.error().message() << "\n";
+      return 1;
+    }
+    std::cout << *text;
+    return 0;
+  }
+
+  config::ConfigLoadResult loaded = config::LoadConfig(options->config, registry);
+  std::cerr << loaded.WarningText();
+  if (!loaded.ok()) {
+    std::cerr << loaded.ErrorText();
+    std::cerr << options->config << ": " << loaded.errors.size()
+              << (loaded.errors.size() == 1 ? " error" : " errors") << "\n";
+    return 1;
+  }
+  const config::PipelineConfig& cfg = loaded.config;
+  if (options->validate) {
+    std::cout << options->config << ": valid (" << cfg.inputs.size() << " inputs, "
+              << cfg.filters.size() << " filters, " << cfg.outputs.size() << " outputs)\n";
+    return 0;
+  }
+
+  LogLevel level = cfg.global.log_level;
+  if (options->log_level.has_value() && !ParseLogLevel(*options->log_level, &level)) {
+    std::cerr << "--log-level: '" << *options->log_level
+              << "' is not one of trace, debug, info, warn, error\n";
+    return 2;
+  }
+  SetLogLevel(level);
+
+  BlockSignals();
+  MetricsRegistry metrics;
+  runtime::PipelineSpec spec;
+  spec.data_dir = cfg.global.data_dir;
+  spec.memory_limit = cfg.global.memory_limit;
+  spec.shutdown_timeout = cfg.global.shutdown_timeout;
+  spec.inputs = cfg.inputs;
+  spec.filters = cfg.filters;
+  spec.outputs = cfg.outputs;
+  auto pipeline = runtime::Pipeline::Create(std::move(spec), registry, &metrics);
+  if (!pipeline.has_value()) {
+    std::cerr << pipeline.error().message() << "\n";
+    return 1;
+  }
+  return Run(**pipeline);
+}
+
+}  // namespace
+}  // namespace runnel::agent
+
+int main(int argc, char** argv) { return runnel::agent::Main(argc, argv); }

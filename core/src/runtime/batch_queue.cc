@@ -1,0 +1,83 @@
+#include "runtime/batch_queue.h"
+
+namespace runnel::runtime {
+
+Status BatchQueue::Push(OutputItem item) {
+  const uint64_t n = item.batch->bytes();
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    not_full_.wait(lock, [&] { return aborted_ || bytes_ == 0 || bytes_ + n <= max_bytes_; });
+    if (aborted_) {
+      return Cancelled("the pipeline is stopping");
+    }
+    bytes_ += n;  // reserve before waiting on the budget so this queue's bound holds
+  }
+  if (!budget_->Acquire(n)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    bytes_ -= n;
+    return Cancelled("the pipeline is stopping");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (aborted_) {
+      bytes_ -= n;
+      budget_->Release(n);
+      return Cancelled("the pipeline is stopping");
+    }
+    items_.push_back(std::move(item));
+  }
+  not_empty_.notify_one();
+  return OkStatus();
+}
+
+std::optional<OutputItem> BatchQueue::Pop(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!not_empty_.wait_until(lock, deadline, [&] { return aborted_ || !items_.empty(); })) {
+    return std::nullopt;
+  }
+  if (items_.empty()) {
+    return std::nullopt;
+  }
+  OutputItem item = std::move(items_.front());
+  items_.pop_front();
+  return item;
+}
+
+void BatchQueue::Done(uint64_t n) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    bytes_ = n > bytes_ ? 0 : bytes_ - n;
+  }
+  budget_->Release(n);
+  not_full_.notify_all();
+}
+
+void BatchQueue::Abort() {
+  std::deque<OutputItem> dropped;
+  uint64_t released = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    aborted_ = true;
+    dropped.swap(items_);
+    for (const OutputItem& item : dropped) {
+      released += item.batch->bytes();
+    }
+    bytes_ -= released;
+  }
+  budget_->Release(released);
+  not_full_.notify_all();
+  not_empty_.notify_all();
+  // `dropped` goes out of scope here: each acknowledgement completes as kCancelled.
+}
+
+size_t BatchQueue::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return items_.size();
+}
+
+uint64_t BatchQueue::bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
+}
+
+}  // namespace runnel::runtime

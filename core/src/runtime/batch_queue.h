@@ -1,0 +1,54 @@
+#pragma once
+// BatchQueue: the bounded queue in front of one output. Bounded in bytes by its own limit and by
+// the process MemoryBudget; Push waits while either is full (backpressure to the producer).
+// Thread-safe: many producers, one consumer.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "runnel/batch.h"
+#include "runtime/memory_budget.h"
+
+namespace runnel::runtime {
+
+// A batch on its way to one output, with that output's part of the acknowledgement.
+struct OutputItem {
+  std::shared_ptr<const Batch> batch;
+  AckHandle ack;
+};
+
+class BatchQueue {
+ public:
+  BatchQueue(uint64_t max_bytes, MemoryBudget* budget) : max_bytes_(max_bytes), budget_(budget) {}
+
+  // Waits for room, then queues the item. Cancelled once the queue is aborted; the item's
+  // acknowledgement then completes as kCancelled.
+  Status Push(OutputItem item);
+  // Waits until an item is there or the deadline passes. Returns nullopt when the deadline passed
+  // with the queue empty, or the queue is aborted.
+  std::optional<OutputItem> Pop(std::chrono::steady_clock::time_point deadline);
+  // Releases the bytes of a popped item once the output is done with it.
+  void Done(uint64_t bytes);
+  // Fails every waiting and future Push, wakes the consumer, and cancels what is queued.
+  void Abort();
+
+  size_t size() const;
+  uint64_t bytes() const;
+
+ private:
+  const uint64_t max_bytes_;
+  MemoryBudget* budget_;
+  mutable std::mutex mu_;
+  std::condition_variable not_full_;
+  std::condition_variable not_empty_;
+  std::deque<OutputItem> items_;
+  uint64_t bytes_ = 0;     // queued and in progress
+  bool aborted_ = false;
+};
+
+}  // namespace runnel::runtime

@@ -1,0 +1,35 @@
+#pragma once
+// MemoryBudget: the one byte budget shared by every queue of the process (`memory_limit`).
+// A producer acquires bytes before queuing a batch and the consumer releases them when the batch
+// is done. When the budget is spent, Acquire waits: inputs slow down instead of memory growing.
+// Thread-safe.
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+namespace runnel::runtime {
+
+class MemoryBudget {
+ public:
+  explicit MemoryBudget(uint64_t limit) : limit_(limit) {}
+
+  // Waits until `n` bytes fit (a request is always granted when nothing is held, so a batch larger
+  // than the limit cannot wedge the process) or Abort() is called. Returns false when aborted.
+  bool Acquire(uint64_t n);
+  void Release(uint64_t n);
+  // Wakes every waiter; Acquire returns false from now on.
+  void Abort();
+
+  uint64_t used() const;
+  uint64_t limit() const { return limit_; }
+
+ private:
+  const uint64_t limit_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t used_ = 0;
+  bool aborted_ = false;
+};
+
+}  // namespace runnel::runtime
