@@ -52,7 +52,7 @@ void BatchQueue::Done(uint64_t n) {
   not_full_.notify_all();
 }
 
-void BatchQueue::Abort() {
+size_t BatchQueue::Abort() {
   std::deque<OutputItem> dropped;
   uint64_t released = 0;
   {
@@ -68,6 +68,7 @@ void BatchQueue::Abort() {
   not_full_.notify_all();
   not_empty_.notify_all();
   // `dropped` goes out of scope here: each acknowledgement completes as kCancelled.
+  return dropped.size();
 }
 
 size_t BatchQueue::size() const {

@@ -35,7 +35,8 @@ class BatchQueue {
   // Releases the bytes of a popped item once the output is done with it.
   void Done(uint64_t bytes);
   // Fails every waiting and future Push, wakes the consumer, and cancels what is queued.
-  void Abort();
+  // Returns the number of items cancelled.
+  size_t Abort();
 
   size_t size() const;
   uint64_t bytes() const;

@@ -93,7 +93,7 @@ void OutputWorker::Abort() {
     cancelled_.store(true);
   }
   sleep_cv_.notify_all();
-  queue_.Abort();
+  cancelled_batches_.fetch_add(queue_.Abort());
 }
 
 bool OutputWorker::SleepFor(milliseconds d) {
@@ -111,10 +111,9 @@ uint64_t OutputWorker::Drain(steady_clock::time_point deadline) {
     std::unique_lock<std::mutex> lock(sleep_mu_);
     sleep_cv_.wait_for(lock, milliseconds(10));
   }
-  const uint64_t left = queue_.size();
   Abort();
   thread_.join();
-  const uint64_t cancelled = left + cancelled_batches_.load();
+  const uint64_t cancelled = cancelled_batches_.load();
   if (cancelled > 0) {
     RUNNEL_LOG(kWarn, id_) << cancelled
                            << " batches were not delivered before the shutdown deadline; "

@@ -1,0 +1,197 @@
+#include "tests/testing/test_plugins.h"
+
+#include <algorithm>
+
+#include "runnel/json_writer.h"
+
+namespace runnel::testing {
+
+class ScriptInput : public Input, public AckReceiver {
+ public:
+  ScriptInput(TestPlugins* t, std::string name) : t_(t), name_(std::move(name)) {}
+  Status Start(Emitter& emitter) override {
+    std::lock_guard<std::mutex> lock(t_->mu_);
+    t_->inputs_[name_].emitter = &emitter;
+    return OkStatus();
+  }
+  void Stop() override {}
+  void OnAck(uint64_t cookie, AckOutcome outcome) override {
+    {
+      std::lock_guard<std::mutex> lock(t_->mu_);
+      auto& acks = t_->inputs_[name_].acks;
+      if (acks.size() <= cookie) {
+        acks.resize(cookie + 1, static_cast<AckOutcome>(255));
+      }
+      acks[cookie] = outcome;
+    }
+    t_->cv_.notify_all();
+  }
+  uint64_t next_cookie = 0;
+
+ private:
+  TestPlugins* t_;
+  std::string name_;
+};
+
+class TagFilter : public Filter {
+ public:
+  TagFilter(std::string key, std::string value) : key_(std::move(key)), value_(std::move(value)) {}
+  void Process(EventBatch& events) override {
+    events.RetainIf([](const Event& e) {
+      const Value* v = e.Find("log");
+      return v == nullptr || v->bytes != "drop me";
+    });
+    for (Event& e : events) {
+      e.Set(key_, Value::String(value_));
+    }
+  }
+
+ private:
+  std::string key_, value_;
+};
+
+class CaptureOutput : public Output {
+ public:
+  CaptureOutput(TestPlugins* t, std::string name) : t_(t), name_(std::move(name)) {}
+  WriteResult Write(const Batch& batch) override {
+    std::unique_lock<std::mutex> lock(t_->mu_);
+    TestPlugins::OutputState& s = t_->outputs_[name_];
+    ++s.write_calls;
+    t_->cv_.notify_all();
+    t_->cv_.wait(lock, [&] { return !s.held; });
+    if (s.fail_next > 0) {
+      --s.fail_next;
+      return WriteResult::Retry("told to fail", std::chrono::milliseconds(1));
+    }
+    std::string text;
+    JsonWriter json("", JsonTimeFormat::kRfc3339);
+    Status st = json.AppendBatchLines(batch, &text);
+    if (!st.ok()) {
+      return WriteResult::Rejected(st.message());
+    }
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t nl = text.find('\n', start);
+      s.lines.push_back(text.substr(start, nl - start));
+      start = nl + 1;
+    }
+    t_->cv_.notify_all();
+    return WriteResult::Delivered();
+  }
+
+ private:
+  TestPlugins* t_;
+  std::string name_;
+};
+
+void TestPlugins::Register(PluginRegistry& registry) {
+  PluginInfo in;
+  in.name = "script";
+  in.kind = PluginKind::kInput;
+  in.create_input = [this](const ConfigNode& n, PluginContext&) -> Result<std::unique_ptr<Input>> {
+    auto input = std::make_unique<ScriptInput>(this, n.name());
+    std::lock_guard<std::mutex> lock(mu_);
+    inputs_[n.name()].script = input.get();
+    return input;
+  };
+  (void)registry.Register(std::move(in));
+
+  PluginInfo f;
+  f.name = "tag";
+  f.kind = PluginKind::kFilter;
+  f.create_filter = [](const ConfigNode& n, PluginContext&) -> Result<std::unique_ptr<Filter>> {
+    return std::make_unique<TagFilter>(n.GetString("key"), n.GetString("value"));
+  };
+  (void)registry.Register(std::move(f));
+
+  PluginInfo out;
+  out.name = "capture";
+  out.kind = PluginKind::kOutput;
+  out.create_output = [this](const ConfigNode& n,
+                             PluginContext&) -> Result<std::unique_ptr<Output>> {
+    return std::make_unique<CaptureOutput>(this, n.name());
+  };
+  (void)registry.Register(std::move(out));
+}
+
+Status TestPlugins::Emit(const std::string& input, const std::vector<std::string>& lines) {
+  Emitter* emitter;
+  ScriptInput* script;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    emitter = inputs_[input].emitter;
+    script = inputs_[input].script;
+  }
+  Batch b;
+  b.id = BatchId::Random();
+  BatchBuilder builder(&b);
+  for (const std::string& line : lines) {
+    builder.BeginEntry(EventTime{1, 0}, 1);
+    builder.writer().Str("log");
+    builder.writer().Str(line);
+  }
+  b.ack = AckHandle::Create(script, script->next_cookie++);
+  return emitter->Emit(std::move(b));
+}
+
+void TestPlugins::Finish(const std::string& input) {
+  std::lock_guard<std::mutex> lock(mu_);
+  inputs_[input].emitter->Finished();
+}
+
+std::vector<AckOutcome> TestPlugins::Acks(const std::string& input) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return inputs_[input].acks;
+}
+
+bool TestPlugins::WaitForAcks(const std::string& input, size_t n,
+                              std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] {
+    const auto& acks = inputs_[input].acks;
+    return acks.size() >= n &&
+           std::count(acks.begin(), acks.end(), static_cast<AckOutcome>(255)) == 0;
+  });
+}
+
+std::vector<std::string> TestPlugins::Delivered(const std::string& output) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return outputs_[output].lines;
+}
+
+bool TestPlugins::WaitForDelivered(const std::string& output, size_t n,
+                                   std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return outputs_[output].lines.size() >= n; });
+}
+
+void TestPlugins::FailNext(const std::string& output, int n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  outputs_[output].fail_next = n;
+}
+
+void TestPlugins::Hold(const std::string& output) {
+  std::lock_guard<std::mutex> lock(mu_);
+  outputs_[output].held = true;
+}
+
+void TestPlugins::Release(const std::string& output) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    outputs_[output].held = false;
+  }
+  cv_.notify_all();
+}
+
+int TestPlugins::WriteCalls(const std::string& output) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return outputs_[output].write_calls;
+}
+
+bool TestPlugins::WaitForWriteCalls(const std::string& output, int n,
+                                    std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return outputs_[output].write_calls >= n; });
+}
+
+}  // namespace runnel::testing

@@ -1,0 +1,70 @@
+#pragma once
+// Plugins for runtime tests, registered in a test's own PluginRegistry:
+//   input  "script":  emits the batches a test hands it; records each batch's acknowledgement.
+//   filter "tag":     sets field `key` to `value` on every event; drops events whose "log" is
+//                     "drop me".
+//   output "capture": keeps every delivered event as a JSON line; can be told to ask for retries
+//                     or to hold writes until released.
+// Each instance reports to the shared TestPlugins object. Thread-safe.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runnel/registry.h"
+
+namespace runnel::testing {
+
+class ScriptInput;
+
+class TestPlugins {
+ public:
+  // Registers the three plugins into `registry`; `this` must outlive the instances.
+  void Register(PluginRegistry& registry);
+
+  // script input: emit a batch of `lines` ({"log": line}) from input `name`; returns Emit's status.
+  Status Emit(const std::string& input, const std::vector<std::string>& lines);
+  // Marks `input` as finished (Emitter::Finished).
+  void Finish(const std::string& input);
+  // Acks received by `input` so far: cookie order, one outcome per batch.
+  std::vector<AckOutcome> Acks(const std::string& input);
+  // Waits up to `timeout` until `input` has `n` acks.
+  bool WaitForAcks(const std::string& input, size_t n, std::chrono::milliseconds timeout);
+
+  // capture output: the JSON lines delivered to output `name` (id "outputs.<name>").
+  std::vector<std::string> Delivered(const std::string& output);
+  bool WaitForDelivered(const std::string& output, size_t n, std::chrono::milliseconds timeout);
+  // The next `n` writes to `output` return Retry.
+  void FailNext(const std::string& output, int n);
+  // While held, writes to `output` wait (the output looks dead); Release lets them go on.
+  void Hold(const std::string& output);
+  void Release(const std::string& output);
+  // How many Write calls `output` has seen.
+  int WriteCalls(const std::string& output);
+  bool WaitForWriteCalls(const std::string& output, int n, std::chrono::milliseconds timeout);
+
+ private:
+  friend class ScriptInput;
+  friend class CaptureOutput;
+  struct InputState {
+    Emitter* emitter = nullptr;
+    ScriptInput* script = nullptr;
+    std::vector<AckOutcome> acks;
+  };
+  struct OutputState {
+    std::vector<std::string> lines;
+    int fail_next = 0;
+    bool held = false;
+    int write_calls = 0;
+  };
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, InputState> inputs_;
+  std::map<std::string, OutputState> outputs_;
+};
+
+}  // namespace runnel::testing
