@@ -13,6 +13,27 @@
 namespace runnel::agent {
 namespace {
 
+// --describe NAME: a plugin of any kind with that name, or "global" for the top-level keys.
+int Describe(const PluginRegistry& registry, const std::string& name) {
+  if (name == "global") {
+    std::cout << config::DescribeGlobals();
+    return 0;
+  }
+  bool found = false;
+  for (const PluginInfo* info : registry.All()) {
+    if (info->name == name) {
+      std::cout << (found ? "\n" : "") << config::DescribePlugin(*info);
+      found = true;
+    }
+  }
+  if (!found) {
+    std::cerr << "--describe: no plugin is named '" << name
+              << "'; runnel-agent --list-plugins lists them\n";
+    return 1;
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   int exit_code = 0;
   std::optional<Options> options = ParseCommandLine(argc, argv, &exit_code);
@@ -27,13 +48,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (options->describe.has_value()) {
-    auto text = config::DescribePluginByName(registry, *options->describe);
-    if (!text.has_value()) {
-      std::cerr << text.error().message() << "\n";
-      return 1;
-    }
-    std::cout << *text;
-    return 0;
+    return Describe(registry, *options->describe);
   }
 
   config::ConfigLoadResult loaded = config::LoadConfig(options->config, registry);

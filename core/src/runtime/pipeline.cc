@@ -119,9 +119,20 @@ Status Pipeline::Build(const PluginRegistry& registry) {
     InputSlot slot;
     slot.id = n.id();
     slot.input = std::move(*in);
+    // One tree first; when it has filters, as many more as there are workers.
+    std::vector<std::unique_ptr<Fanout>> trees;
+    trees.push_back(std::make_unique<Fanout>());
+    Status built = BuildFanout(n.name(), trees.back().get(), registry, 0);
+    note(built);
+    if (built.ok() && trees.back()->has_chains()) {
+      for (size_t w = 1; w < FilterWorkers(); ++w) {
+        trees.push_back(std::make_unique<Fanout>());
+        note(BuildFanout(n.name(), trees.back().get(), registry, 0));
+      }
+    }
     slot.emitter = std::make_unique<InputEmitter>(n.id(), ctx.component_metrics, &stopping_,
-                                                  [this] { OnInputFinished(); });
-    note(BuildFanout(n.name(), &slot.emitter->root(), registry, 0));
+                                                  [this] { OnInputFinished(); },
+                                                  std::move(trees));
     inputs_.push_back(std::move(slot));
   }
   if (!errors.empty()) {
@@ -224,6 +235,13 @@ Status Pipeline::Start() {
   return OkStatus();
 }
 
+size_t Pipeline::FilterWorkers() const {
+  if (spec_.filter_workers > 0) {
+    return spec_.filter_workers;
+  }
+  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+}
+
 void Pipeline::OnInputFinished() {
   if (finished_inputs_.fetch_add(1) + 1 == inputs_.size()) {
     all_finished_.store(true);
@@ -267,6 +285,7 @@ uint64_t Pipeline::Shutdown() {
     if (slot.started) {
       slot.input->Stop();
     }
+    slot.emitter->Drain();  // what the input handed over still goes through its filters
   }
   uint64_t cancelled = 0;
   for (auto& w : outputs_) {

@@ -27,6 +27,8 @@ struct PipelineSpec {
   std::string data_dir;
   uint64_t memory_limit = 256ull << 20;
   std::chrono::milliseconds shutdown_timeout{30'000};
+  // Threads that run an input's filters (see router.h); 0: one per core, at most 4.
+  size_t filter_workers = 0;
   std::vector<ConfigNode> inputs, filters, outputs;
 };
 
@@ -63,6 +65,7 @@ class Pipeline {
                      int depth);
   PluginContext MakeContext(const ConfigNode& node) const;
   void OnInputFinished();
+  size_t FilterWorkers() const;
 
   PipelineSpec spec_;
   MetricsRegistry* metrics_;
