@@ -1,0 +1,299 @@
+#include "runnel/files/file_tracker.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <utility>
+
+#include "runnel/logging.h"
+
+namespace runnel::files {
+
+Result<size_t> TrackedFile::Fill(Clock::time_point now) {
+  RUNNEL_ASSIGN_OR_RETURN(size_t n, reader.Fill(fd));
+  if (n == 0) {
+    at_eof = true;
+  } else {
+    at_eof = false;
+    last_data = now;
+  }
+  return n;
+}
+
+FileTracker::FileTracker(FileTrackerOptions options, FileTrackerListener* listener)
+    : options_(std::move(options)),
+      listener_(listener),
+      matcher_(options_.include, options_.exclude) {
+  options_.fingerprint_bytes =
+      std::clamp<uint32_t>(options_.fingerprint_bytes, 1, kMaxFingerprintBytes);
+}
+
+FileTracker::~FileTracker() {
+  for (auto& f : files_) {
+    close(f->fd);
+  }
+}
+
+void FileTracker::InitialScan(const std::vector<CheckpointEntry>& resume, bool from_end,
+                              Clock::time_point now) {
+  Scan(&resume, from_end, now);
+}
+
+void FileTracker::Rescan(Clock::time_point now) { Scan(nullptr, false, now); }
+
+TrackedFile* FileTracker::FindById(const FileId& id) {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+std::unique_ptr<TrackedFile> FileTracker::Open(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno != ENOENT) {
+      RUNNEL_LOG_EVERY(kWarn, options_.log_component, std::chrono::seconds(60))
+          << "cannot open " << path << ": " << strerror(errno);
+    }
+    return nullptr;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return nullptr;
+  }
+  Result<Fingerprint> fp = ComputeFingerprint(fd, options_.fingerprint_bytes);
+  if (!fp) {
+    RUNNEL_LOG_EVERY(kWarn, options_.log_component, std::chrono::seconds(60))
+        << path << ": " << fp.error().message();
+    close(fd);
+    return nullptr;
+  }
+  auto f = std::make_unique<TrackedFile>(options_);
+  f->path = f->current_path = path;
+  f->id = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+  f->fd = fd;
+  f->fingerprint = *fp;
+  f->size = static_cast<uint64_t>(st.st_size);
+  return f;
+}
+
+uint64_t FileTracker::EndBoundary(const TrackedFile& file) {
+  constexpr uint64_t kLookBack = 64 * 1024;
+  uint64_t from = file.size > kLookBack ? file.size - kLookBack : 0;
+  std::string buf(file.size - from, '\0');
+  ssize_t n = pread(file.fd, buf.data(), buf.size(), static_cast<off_t>(from));
+  if (n <= 0) {
+    return file.size;
+  }
+  size_t nl = std::string_view(buf.data(), static_cast<size_t>(n)).rfind('\n');
+  return nl == std::string_view::npos ? file.size : from + nl + 1;
+}
+
+bool FileTracker::MatchCopy(TrackedFile& file, Clock::time_point now, uint64_t* start) {
+  if (file.fingerprint.len == 0) {
+    return false;
+  }
+  char buf[kMaxFingerprintBytes];
+  Result<uint32_t> n = ReadPrefix(file.fd, options_.fingerprint_bytes, buf);
+  if (!n) {
+    return false;
+  }
+  auto same = [&](const Fingerprint& fp) {
+    return fp.len > 0 && fp.len <= *n && HashBytes(std::string_view(buf, fp.len)) == fp.hash;
+  };
+  for (auto it = ghosts_.begin(); it != ghosts_.end(); ++it) {
+    if (it->expires > now && same(it->fingerprint)) {
+      *start = it->offset;
+      ghosts_.erase(it);
+      return true;
+    }
+  }
+  for (auto& f : files_) {
+    if (!f->gone && !f->paused && f->identified && f->id != file.id &&
+        same(f->fingerprint)) {
+      // Copied before its truncation was seen: the copy goes on from where f is, and f waits.
+      *start = f->reader.line_offset();
+      f->paused = true;
+      f->paused_since = now;
+      return true;
+    }
+  }
+  return false;
+}
+
+void FileTracker::Start(TrackedFile& file, uint64_t start) {
+  file.generation = next_generation_++;
+  file.reader.Reset(start);
+  file.at_eof = false;
+  listener_->OnGenerationStart(file, start);
+}
+
+void FileTracker::StartNew(TrackedFile& file, Clock::time_point now) {
+  uint64_t start = 0;
+  if (MatchCopy(file, now, &start)) {
+    ++stats_.copies;
+    RUNNEL_LOG(kInfo, options_.log_component)
+        << file.current_path << " is a copy of a file being read; reading it from offset "
+        << start;
+  }
+  file.identified = true;
+  file.last_data = now;
+  Start(file, start);
+}
+
+void FileTracker::Scan(const std::vector<CheckpointEntry>* resume, bool from_end,
+                       Clock::time_point now) {
+  std::vector<std::string> errors;
+  std::vector<std::string> paths = matcher_.Expand(&errors);
+  for (const std::string& e : errors) {
+    RUNNEL_LOG_EVERY(kWarn, options_.log_component, std::chrono::seconds(60)) << e;
+  }
+  std::set<TrackedFile*> seen;
+  for (const std::string& path : paths) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      continue;
+    }
+    FileId id{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    if (TrackedFile* f = FindById(id)) {
+      f->current_path = path;
+      seen.insert(f);
+      continue;
+    }
+    std::unique_ptr<TrackedFile> f = Open(path);
+    if (f == nullptr) {
+      continue;
+    }
+    if (TrackedFile* g = FindById(f->id)) {  // replaced between stat and open by a tracked file
+      close(f->fd);
+      g->current_path = path;
+      seen.insert(g);
+      continue;
+    }
+    TrackedFile* raw = f.get();
+    files_.push_back(std::move(f));
+    by_id_[raw->id] = raw;
+    seen.insert(raw);
+    raw->found = raw->last_data = now;
+    if (resume == nullptr) {
+      if (raw->fingerprint.len < options_.fingerprint_bytes) {
+        raw->identified = false;  // Check() starts it
+      } else {
+        StartNew(*raw, now);
+      }
+      continue;
+    }
+    uint64_t start = 0;
+    bool resumed = false;
+    for (const CheckpointEntry& e : *resume) {
+      if (e.id != raw->id) {
+        continue;
+      }
+      Result<FingerprintCheck> check =
+          CheckFingerprint(raw->fd, e.fingerprint, options_.fingerprint_bytes);
+      if (check && check->matches) {
+        start = e.offset <= raw->size ? e.offset : 0;
+        resumed = true;
+      }
+      break;
+    }
+    if (!resumed && from_end) {
+      start = EndBoundary(*raw);
+    }
+    Start(*raw, start);
+  }
+  for (auto& f : files_) {
+    bool found = seen.contains(f.get());
+    if (!found && !f->gone) {
+      f->gone = true;
+      f->gone_since = now;
+      ++stats_.rotations;
+      RUNNEL_LOG(kDebug, options_.log_component)
+          << f->current_path << " was renamed or deleted; reading it to its end";
+    } else if (found) {
+      f->gone = false;
+    }
+  }
+}
+
+bool FileTracker::ReadyToRelease(const TrackedFile& file, Clock::time_point now) const {
+  if (!file.gone || !file.at_eof ||
+      now - std::max(file.last_data, file.gone_since) < options_.rotate_wait) {
+    return false;
+  }
+  struct stat st;  // at_eof may be older than the last write: look again
+  return fstat(file.fd, &st) == 0 && static_cast<uint64_t>(st.st_size) <= file.reader.read_offset();
+}
+
+void FileTracker::Truncated(TrackedFile& file, Clock::time_point now) {
+  ghosts_.push_back(Ghost{file.fingerprint, file.reader.line_offset(), now + options_.copy_window});
+  listener_->OnGenerationEnd(file);
+  ++stats_.truncations;
+  RUNNEL_LOG(kInfo, options_.log_component)
+      << file.current_path << " was truncated; reading it from the start";
+  Result<Fingerprint> fp = ComputeFingerprint(file.fd, options_.fingerprint_bytes);
+  file.fingerprint = fp ? *fp : Fingerprint{};
+  file.paused = false;
+  file.last_data = now;
+  Start(file, 0);
+}
+
+void FileTracker::Check(Clock::time_point now) {
+  for (auto it = files_.begin(); it != files_.end();) {
+    TrackedFile& f = **it;
+    if (!f.release) {
+      ++it;
+      continue;
+    }
+    if (f.identified) {
+      listener_->OnGenerationEnd(f);
+    }
+    close(f.fd);
+    by_id_.erase(f.id);
+    it = files_.erase(it);
+  }
+  std::erase_if(ghosts_, [&](const Ghost& g) { return g.expires <= now; });
+  for (auto& fp : files_) {
+    TrackedFile& f = *fp;
+    if (!f.identified) {
+      Result<Fingerprint> now_fp = ComputeFingerprint(f.fd, options_.fingerprint_bytes);
+      if (now_fp) {
+        f.fingerprint = *now_fp;
+      }
+      if (f.gone || f.fingerprint.len >= options_.fingerprint_bytes ||
+          now - f.found >= options_.identify_wait) {
+        StartNew(f, now);
+      }
+      continue;
+    }
+    struct stat st;
+    if (fstat(f.fd, &st) != 0) {
+      continue;
+    }
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    bool truncated = size < f.reader.read_offset();
+    if (!truncated && (size != f.size || (f.fingerprint.len < options_.fingerprint_bytes &&
+                                          size > f.fingerprint.len))) {
+      Result<FingerprintCheck> check =
+          CheckFingerprint(f.fd, f.fingerprint, options_.fingerprint_bytes);
+      if (check && !check->matches) {
+        truncated = true;
+      } else if (check && check->current != f.fingerprint) {
+        f.fingerprint = check->current;
+        listener_->OnFingerprintChanged(f);
+      }
+    }
+    f.size = size;
+    if (truncated) {
+      Truncated(f, now);
+    } else if (f.paused && now - f.paused_since >= options_.copy_window) {
+      f.paused = false;
+    }
+  }
+}
+
+}  // namespace runnel::files

@@ -1,0 +1,353 @@
+#include "tail_input.h"
+
+#include <cstdio>
+#include <utility>
+
+#include "runnel/files/atomic_file.h"
+#include "runnel/files/checkpoint.h"
+#include "runnel/logging.h"
+
+namespace runnel::plugins::tail {
+namespace {
+
+using files::Clock;
+
+// Most bytes read from one file per pass, so one busy file does not starve the others.
+constexpr size_t kReadBudgetBytes = 8 * 1024 * 1024;
+// An idle file with nothing held gives its read buffer back after this long.
+constexpr auto kIdleBufferRelease = std::chrono::seconds(30);
+
+}  // namespace
+
+TailInput::TailInput(TailConfig config, std::string tag, const PluginContext& ctx)
+    : config_(std::move(config)),
+      tag_(std::move(tag)),
+      id_(ctx.id),
+      state_dir_(ctx.StateDir()),
+      checkpoint_path_(state_dir_ + "/checkpoint") {
+  MetricsRegistry* registry = ctx.metrics;
+  if (registry == nullptr) {
+    own_metrics_ = std::make_unique<MetricsRegistry>();
+    registry = own_metrics_.get();
+  }
+  errors_ = ctx.component_metrics.errors;
+  metrics_.files_watched =
+      registry->GetGauge("tail_files_watched", id_, "Files the tail input has open.");
+  metrics_.lines_truncated = registry->GetCounter(
+      "tail_lines_truncated_total", id_, "Lines longer than max_line_bytes, emitted truncated.");
+  metrics_.rotations = registry->GetCounter(
+      "tail_rotations_total", id_, "Files that left their path (renamed away or deleted).");
+  metrics_.truncations = registry->GetCounter(
+      "tail_truncations_total", id_, "Files found truncated (copytruncate) and read again from 0.");
+  metrics_.copies = registry->GetCounter(
+      "tail_copies_total", id_, "New files recognised as copies of a file being read.");
+  metrics_.checkpoint_errors = registry->GetCounter(
+      "tail_checkpoint_errors_total", id_, "Checkpoint writes that failed.");
+}
+
+TailInput::~TailInput() { Stop(); }
+
+Status TailInput::Start(Emitter& emitter) {
+  RUNNEL_RETURN_IF_ERROR(files::MakeDirs(state_dir_).WithPrefix(id_ + ": state directory"));
+  Result<std::vector<files::CheckpointEntry>> loaded = files::LoadCheckpoint(checkpoint_path_);
+  if (!loaded) {
+    if (loaded.error().code() != StatusCode::kDataLoss) {
+      return loaded.error().WithPrefix(id_ + ": checkpoint");
+    }
+    std::string aside = checkpoint_path_ + ".corrupt";
+    RUNNEL_LOG(kError, id_) << loaded.error().message() << "; moved aside to " << aside
+                            << " and starting without it";
+    std::rename(checkpoint_path_.c_str(), aside.c_str());
+    loaded = std::vector<files::CheckpointEntry>{};
+  }
+  resume_ = std::move(*loaded);
+
+  files::FileTrackerOptions options;
+  options.include = config_.paths;
+  options.exclude = config_.exclude;
+  options.fingerprint_bytes = config_.fingerprint_bytes;
+  options.block_bytes = config_.read_block_bytes;
+  options.max_line_bytes = config_.max_line_bytes;
+  options.rotate_wait = config_.rotate_wait;
+  // A truncated file's identity must outlive the next rescans, which happen on wake-ups.
+  options.copy_window = std::max<Clock::duration>(
+      config_.rotate_wait,
+      3 * std::max(config_.refresh_interval, config_.poll_interval) + config_.poll_interval);
+  options.identify_wait = config_.refresh_interval;
+  options.log_component = id_;
+  files::FileTrackerListener* listener = this;
+  tracker_ = std::make_unique<files::FileTracker>(std::move(options), listener);
+
+  emitter_ = &emitter;
+  batch_ = Batch{};
+  batch_.tag = tag_;
+  stop_ = false;
+  thread_ = std::thread([this] { Run(); });
+  return OkStatus();
+}
+
+void TailInput::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    stop_ = true;
+  }
+  wake_cv_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void TailInput::OnDrained() {
+  Status s = Save(/*force=*/true);
+  if (!s.ok()) {
+    RUNNEL_LOG(kError, id_) << "saving the checkpoint at shutdown: " << s.message();
+  }
+}
+
+Status TailInput::SaveCheckpoint() { return Save(/*force=*/true); }
+
+bool TailInput::StopRequested() const {
+  return stop_.load(std::memory_order_relaxed) || emitter_->stopping();
+}
+
+void TailInput::Run() {
+  Clock::time_point now = Clock::now();
+  tracker_->InitialScan(resume_, config_.read_from_tail, now);
+  resume_.clear();
+  Clock::time_point next_scan = now + config_.refresh_interval;
+  Clock::time_point next_checkpoint = now + config_.checkpoint_interval;
+  while (!StopRequested()) {
+    now = Clock::now();
+    if (!config_.exit_on_eof && now >= next_scan) {
+      tracker_->Rescan(now);
+      next_scan = now + config_.refresh_interval;
+    }
+    tracker_->Check(now);
+    bool progressed = false;
+    for (const auto& file : tracker_->files()) {
+      if (StopRequested()) {
+        break;
+      }
+      progressed |= ReadFile(*file, now);
+    }
+    UpdateMetrics();
+    if (config_.exit_on_eof && !progressed && !StopRequested()) {
+      FinishAtEof();
+      return;
+    }
+    if (now >= next_checkpoint) {
+      (void)Save(/*force=*/false);
+      next_checkpoint = now + config_.checkpoint_interval;
+    }
+    if (!progressed) {
+      std::unique_lock<std::mutex> lock(wake_mu_);
+      wake_cv_.wait_for(lock, config_.poll_interval, [this] { return stop_.load(); });
+    }
+  }
+}
+
+void TailInput::FinishAtEof() {
+  for (const auto& file : tracker_->files()) {
+    files::Line line;
+    if (file->reader.TakePartial(&line)) {
+      AddLine(*file, line);
+      Flush();
+    }
+  }
+  RUNNEL_LOG(kInfo, id_) << "exit_on_eof: every file read to its end";
+  emitter_->Finished();
+}
+
+bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
+  if (file.paused || !file.identified) {
+    return false;
+  }
+  batch_generation_ = file.generation;
+  bool progressed = false;
+  size_t read = 0;
+  now_time_ = EventTime::Now();
+  while (!StopRequested()) {
+    files::Line line;
+    while (file.reader.Next(&line)) {
+      AddLine(file, line);
+    }
+    if (read >= kReadBudgetBytes) {
+      break;
+    }
+    Result<size_t> n = file.Fill(now);
+    if (!n) {
+      if (errors_ != nullptr) {
+        errors_->Add();
+      }
+      RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10))
+          << file.current_path << ": " << n.error().message();
+      break;
+    }
+    if (*n == 0) {
+      break;
+    }
+    read += *n;
+    progressed = true;
+    now_time_ = EventTime::Now();
+  }
+  if (StopRequested()) {
+    Flush();
+    return progressed;
+  }
+  files::Line line;
+  if (file.reader.HasPartial() && file.at_eof &&
+      now - file.last_data >= config_.partial_line_timeout && file.reader.TakePartial(&line)) {
+    AddLine(file, line);
+  }
+  if (tracker_->ReadyToRelease(file, now)) {
+    if (file.reader.TakePartial(&line)) {
+      AddLine(file, line);
+    }
+    file.release = true;
+  }
+  Flush();
+  if (!progressed && now - file.last_data >= kIdleBufferRelease) {
+    file.reader.ReleaseBuffer();
+  }
+  return progressed;
+}
+
+void TailInput::AddLine(const files::TrackedFile& file, const files::Line& line) {
+  // Each entry costs the line, the path and about 30 bytes of msgpack headers.
+  size_t entry_bytes = line.text.size() + file.path.size() + config_.key.size() +
+                       config_.path_key.size() + 32;
+  if (batch_.count > 0 && (batch_.count >= config_.batch_max_events ||
+                           batch_.data.size() + entry_bytes > config_.batch_max_bytes)) {
+    Flush();
+  }
+  if (batch_.data.capacity() == 0) {
+    batch_.data.reserve(std::min<size_t>(config_.batch_max_bytes, 1 << 20) + entry_bytes);
+  }
+  BatchBuilder builder(&batch_);
+  bool with_path = !config_.path_key.empty();
+  builder.BeginEntry(now_time_, with_path ? 2 : 1);
+  MsgpackWriter& w = builder.writer();
+  w.Str(config_.key);
+  w.Str(line.text);
+  if (with_path) {
+    w.Str(config_.path_key);
+    w.Str(file.path);
+  }
+  batch_end_ = line.end_offset;
+  if (line.truncated) {
+    metrics_.lines_truncated->Add();
+    RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10))
+        << file.current_path << ": a line longer than max_line_bytes (" << config_.max_line_bytes
+        << ") was truncated";
+  }
+}
+
+void TailInput::Flush() {
+  if (batch_.count == 0) {
+    return;
+  }
+  uint64_t cookie;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = generations_.find(batch_generation_);
+    cookie = next_cookie_++;
+    if (it != generations_.end()) {
+      uint64_t seq = it->second.watermark.Add(batch_end_);
+      pending_[cookie] = PendingBatch{batch_generation_, seq};
+    }
+  }
+  batch_.id = BatchId::Random();
+  batch_.ack = AckHandle::Create(this, cookie);
+  Batch out = std::move(batch_);
+  batch_ = Batch{};
+  batch_.tag = tag_;
+  (void)emitter_->Emit(std::move(out));  // Cancelled when stopping: its ack says so
+}
+
+void TailInput::UpdateMetrics() {
+  const files::FileTrackerStats& s = tracker_->stats();
+  metrics_.files_watched->Set(static_cast<int64_t>(tracker_->files().size()));
+  metrics_.rotations->Add(s.rotations - reported_.rotations);
+  metrics_.truncations->Add(s.truncations - reported_.truncations);
+  metrics_.copies->Add(s.copies - reported_.copies);
+  reported_ = s;
+}
+
+void TailInput::OnAck(uint64_t cookie, AckOutcome outcome) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto p = pending_.find(cookie);
+  if (p == pending_.end()) {
+    return;
+  }
+  PendingBatch batch = p->second;
+  pending_.erase(p);
+  auto it = generations_.find(batch.generation);
+  if (it == generations_.end()) {
+    return;
+  }
+  Generation& g = it->second;
+  if (g.watermark.Ack(batch.seq, outcome != AckOutcome::kCancelled)) {
+    dirty_ = true;
+  }
+  if (!g.live && g.watermark.outstanding() == 0) {
+    generations_.erase(it);
+  }
+}
+
+void TailInput::OnGenerationStart(const files::TrackedFile& file, uint64_t start) {
+  std::lock_guard<std::mutex> lock(mu_);
+  generations_.insert_or_assign(
+      file.generation,
+      Generation{file.id, file.fingerprint, file.path, files::AckWatermark(start), true});
+  dirty_ = true;
+}
+
+void TailInput::OnFingerprintChanged(const files::TrackedFile& file) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = generations_.find(file.generation);
+  if (it != generations_.end()) {
+    it->second.fingerprint = file.fingerprint;
+    dirty_ = true;
+  }
+}
+
+void TailInput::OnGenerationEnd(const files::TrackedFile& file) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = generations_.find(file.generation);
+  if (it == generations_.end()) {
+    return;
+  }
+  it->second.live = false;
+  if (it->second.watermark.outstanding() == 0) {
+    generations_.erase(it);
+  }
+  dirty_ = true;
+}
+
+Status TailInput::Save(bool force) {
+  std::lock_guard<std::mutex> save_lock(save_mu_);
+  std::vector<files::CheckpointEntry> entries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!dirty_ && !force) {
+      return OkStatus();
+    }
+    for (const auto& [gen, g] : generations_) {
+      if (g.live) {
+        entries.push_back(
+            files::CheckpointEntry{g.id, g.fingerprint, g.watermark.committed(), g.path});
+      }
+    }
+    dirty_ = false;
+  }
+  Status s = files::SaveCheckpoint(checkpoint_path_, entries);
+  if (!s.ok()) {
+    metrics_.checkpoint_errors->Add();
+    RUNNEL_LOG_EVERY(kError, id_, std::chrono::seconds(60)) << "checkpoint: " << s.message();
+    std::lock_guard<std::mutex> lock(mu_);
+    dirty_ = true;
+  }
+  return s;
+}
+
+}  // namespace runnel::plugins::tail

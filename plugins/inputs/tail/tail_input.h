@@ -1,0 +1,123 @@
+#pragma once
+// The tail input: reads lines appended to files matched by globs, follows rotation, and
+// checkpoints offsets that are acknowledged end to end. The file machinery (discovery, identity,
+// rotation, line splitting, watermarks, checkpoint files) is core's runnel/files; this class
+// turns lines into batches, tracks their acknowledgements and saves checkpoints.
+//
+// Threads: Start() runs one reader thread; acknowledgements arrive on any thread (OnAck);
+// Stop() and OnDrained() are called by the runtime's thread. Public calls are thread-safe.
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "runnel/batch.h"
+#include "runnel/files/ack_watermark.h"
+#include "runnel/files/file_tracker.h"
+#include "runnel/metrics.h"
+#include "runnel/plugin.h"
+#include "tail_config.h"
+
+namespace runnel::plugins::tail {
+
+class TailInput final : public Input,
+                        private AckReceiver,
+                        private files::FileTrackerListener {
+ public:
+  // `tag`: the batches' tag (the component's name). ctx gives the id (for logs and metrics), the
+  // state directory (checkpoint) and the metrics registry (may be null: metrics kept privately).
+  TailInput(TailConfig config, std::string tag, const PluginContext& ctx);
+  ~TailInput() override;
+
+  // Creates the state directory, loads the checkpoint (a corrupt one is moved aside to
+  // "<checkpoint>.corrupt" and logged) and starts the reader thread. Errors: the state
+  // directory cannot be created, or the checkpoint cannot be read.
+  Status Start(Emitter& emitter) override;
+  // Stops the reader thread; returns when it no longer emits. Idempotent.
+  void Stop() override;
+  // Saves the checkpoint: exactly the acknowledged offsets.
+  void OnDrained() override;
+
+  // Writes the checkpoint now (also when nothing changed). For tests and OnDrained.
+  Status SaveCheckpoint();
+  const std::string& checkpoint_path() const { return checkpoint_path_; }
+
+  struct Metrics {
+    Gauge* files_watched = nullptr;
+    Counter* lines_truncated = nullptr;
+    Counter* rotations = nullptr;
+    Counter* truncations = nullptr;
+    Counter* copies = nullptr;
+    Counter* checkpoint_errors = nullptr;
+  };
+  const Metrics& metrics() const { return metrics_; }
+
+ private:
+  struct Generation {
+    files::FileId id;
+    files::Fingerprint fingerprint;
+    std::string path;
+    files::AckWatermark watermark;
+    bool live = true;
+  };
+  struct PendingBatch {
+    uint64_t generation;
+    uint64_t seq;
+  };
+
+  void Run();
+  bool StopRequested() const;
+  // Reads what `file` has now (bounded per call, for fairness); true when bytes were read.
+  bool ReadFile(files::TrackedFile& file, files::Clock::time_point now);
+  void AddLine(const files::TrackedFile& file, const files::Line& line);
+  void Flush();
+  void FinishAtEof();
+  void UpdateMetrics();
+  Status Save(bool force);
+
+  void OnAck(uint64_t cookie, AckOutcome outcome) override;
+  void OnGenerationStart(const files::TrackedFile& file, uint64_t start) override;
+  void OnFingerprintChanged(const files::TrackedFile& file) override;
+  void OnGenerationEnd(const files::TrackedFile& file) override;
+
+  const TailConfig config_;
+  const std::string tag_;
+  const std::string id_;
+  const std::string state_dir_;
+  const std::string checkpoint_path_;
+  std::unique_ptr<MetricsRegistry> own_metrics_;
+  Counter* errors_ = nullptr;  // component_metrics.errors; may be null
+  Metrics metrics_;
+
+  Emitter* emitter_ = nullptr;
+  std::thread thread_;
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  std::atomic<bool> stop_{false};
+
+  // Reader thread only.
+  std::unique_ptr<files::FileTracker> tracker_;
+  std::vector<files::CheckpointEntry> resume_;
+  Batch batch_;
+  uint64_t batch_generation_ = 0;
+  uint64_t batch_end_ = 0;
+  EventTime now_time_;
+  files::FileTrackerStats reported_;
+
+  // The commit table: generations and their watermarks, batches awaiting acknowledgement.
+  std::mutex mu_;
+  std::map<uint64_t, Generation> generations_;
+  std::unordered_map<uint64_t, PendingBatch> pending_;
+  uint64_t next_cookie_ = 1;
+  bool dirty_ = true;
+
+  std::mutex save_mu_;  // serialises checkpoint writes
+};
+
+}  // namespace runnel::plugins::tail
