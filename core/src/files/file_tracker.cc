@@ -15,6 +15,19 @@
 namespace runnel::files {
 
 Result<size_t> TrackedFile::Fill(Clock::time_point now) {
+  if (!changed) {
+    struct stat st;
+    if (fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) < reader.read_offset()) {
+      changed = true;
+    } else if (fingerprint.len > 0) {
+      Result<FingerprintCheck> check = CheckFingerprint(fd, fingerprint, fingerprint.len);
+      changed = check && !check->matches;
+    }
+  }
+  if (changed) {
+    at_eof = true;
+    return 0;
+  }
   RUNNEL_ASSIGN_OR_RETURN(size_t n, reader.Fill(fd));
   if (n == 0) {
     at_eof = true;
@@ -238,6 +251,7 @@ void FileTracker::Truncated(TrackedFile& file, Clock::time_point now) {
   Result<Fingerprint> fp = ComputeFingerprint(file.fd, options_.fingerprint_bytes);
   file.fingerprint = fp ? *fp : Fingerprint{};
   file.paused = false;
+  file.changed = false;
   file.last_data = now;
   Start(file, 0);
 }
@@ -275,7 +289,7 @@ void FileTracker::Check(Clock::time_point now) {
       continue;
     }
     uint64_t size = static_cast<uint64_t>(st.st_size);
-    bool truncated = size < f.reader.read_offset();
+    bool truncated = f.changed || size < f.reader.read_offset();
     if (!truncated && (size != f.size || (f.fingerprint.len < options_.fingerprint_bytes &&
                                           size > f.fingerprint.len))) {
       Result<FingerprintCheck> check =
