@@ -38,7 +38,9 @@ class TailRestartTest : public ::testing::Test {
                                        "\"\n"
                                        "[inputs.logs]\n"
                                        "type = \"tail\"\n"
-                                       "paths = [\"" + logs_ + "/*.log\"]\n"
+                                       "paths = [\"" +
+                                       logs_ +
+                                       "/*.log\"]\n"
                                        "refresh_interval = \"100ms\"\n"
                                        "poll_interval = \"20ms\"\n"
                                        "checkpoint_interval = \"100ms\"\n"
@@ -46,7 +48,8 @@ class TailRestartTest : public ::testing::Test {
                                        "[outputs.o]\n"
                                        "type = \"file\"\n"
                                        "inputs = [\"logs\"]\n"
-                                       "path = \"" + out_ + "\"\n"));
+                                       "path = \"" +
+                                       out_ + "\"\n"));
   }
   Process Start() {
     Result<Process> p = Process::Spawn({{agent_, "-c", config_}, "", dir_.Path("agent.stderr")});
@@ -57,8 +60,8 @@ class TailRestartTest : public ::testing::Test {
     ASSERT_TRUE(p.Signal(SIGTERM).ok()) << ReadFileOrEmpty(dir_.Path("agent.stderr"));
     Result<ExitStatus> exit = p.Wait(std::chrono::seconds(60));
     ASSERT_TRUE(exit.has_value()) << ReadFileOrEmpty(dir_.Path("agent.stderr"));
-    EXPECT_TRUE(exit->exited && exit->code == 0)
-        << exit->ToString() << "\n" << ReadFileOrEmpty(dir_.Path("agent.stderr"));
+    EXPECT_TRUE(exit->exited && exit->code == 0) << exit->ToString() << "\n"
+                                                 << ReadFileOrEmpty(dir_.Path("agent.stderr"));
   }
   // Appends lines [from, to] of every file, 100 lines per write.
   void Append(int from, int to) {

@@ -79,7 +79,8 @@ TEST(TailRotationTest, EveryLineOnceInOrderThroughRotations) {
                                     "\"\n"
                                     "[inputs.logs]\n"
                                     "type = \"tail\"\n"
-                                    "paths = [\"" + logs + "/*.log\", \"" + logs +
+                                    "paths = [\"" +
+                                    logs + "/*.log\", \"" + logs +
                                     "/*.log.1\"]\n"
                                     "refresh_interval = \"100ms\"\n"
                                     "poll_interval = \"20ms\"\n"
@@ -87,7 +88,8 @@ TEST(TailRotationTest, EveryLineOnceInOrderThroughRotations) {
                                     "[outputs.o]\n"
                                     "type = \"file\"\n"
                                     "inputs = [\"logs\"]\n"
-                                    "path = \"" + out + "\"\n"));
+                                    "path = \"" +
+                                    out + "\"\n"));
   std::string stderr_path = dir.Path("agent.stderr");
   Result<Process> p = Process::Spawn({{agent, "-c", config}, "", stderr_path});
   ASSERT_TRUE(p.has_value()) << p.error().ToString();

@@ -126,8 +126,7 @@ bool FileTracker::MatchCopy(TrackedFile& file, Clock::time_point now, uint64_t* 
     }
   }
   for (auto& f : files_) {
-    if (!f->gone && !f->paused && f->identified && f->id != file.id &&
-        same(f->fingerprint)) {
+    if (!f->gone && !f->paused && f->identified && f->id != file.id && same(f->fingerprint)) {
       // Copied before its truncation was seen: the copy goes on from where f is, and f waits.
       *start = f->reader.line_offset();
       f->paused = true;
@@ -150,8 +149,7 @@ void FileTracker::StartNew(TrackedFile& file, Clock::time_point now) {
   if (MatchCopy(file, now, &start)) {
     ++stats_.copies;
     RUNNEL_LOG(kInfo, options_.log_component)
-        << file.current_path << " is a copy of a file being read; reading it from offset "
-        << start;
+        << file.current_path << " is a copy of a file being read; reading it from offset " << start;
   }
   file.identified = true;
   file.last_data = now;

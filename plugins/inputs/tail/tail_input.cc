@@ -39,10 +39,10 @@ TailInput::TailInput(TailConfig config, std::string tag, const PluginContext& ct
       "tail_rotations_total", id_, "Files that left their path (renamed away or deleted).");
   metrics_.truncations = registry->GetCounter(
       "tail_truncations_total", id_, "Files found truncated (copytruncate) and read again from 0.");
-  metrics_.copies = registry->GetCounter(
-      "tail_copies_total", id_, "New files recognised as copies of a file being read.");
-  metrics_.checkpoint_errors = registry->GetCounter(
-      "tail_checkpoint_errors_total", id_, "Checkpoint writes that failed.");
+  metrics_.copies = registry->GetCounter("tail_copies_total", id_,
+                                         "New files recognised as copies of a file being read.");
+  metrics_.checkpoint_errors =
+      registry->GetCounter("tail_checkpoint_errors_total", id_, "Checkpoint writes that failed.");
 }
 
 TailInput::~TailInput() { Stop(); }
@@ -214,8 +214,8 @@ bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
 
 void TailInput::AddLine(const files::TrackedFile& file, const files::Line& line) {
   // Each entry costs the line, the path and about 30 bytes of msgpack headers.
-  size_t entry_bytes = line.text.size() + file.path.size() + config_.key.size() +
-                       config_.path_key.size() + 32;
+  size_t entry_bytes =
+      line.text.size() + file.path.size() + config_.key.size() + config_.path_key.size() + 32;
   if (batch_.count > 0 && (batch_.count >= config_.batch_max_events ||
                            batch_.data.size() + entry_bytes > config_.batch_max_bytes)) {
     Flush();
@@ -296,9 +296,8 @@ void TailInput::OnAck(uint64_t cookie, AckOutcome outcome) {
 
 void TailInput::OnGenerationStart(const files::TrackedFile& file, uint64_t start) {
   std::lock_guard<std::mutex> lock(mu_);
-  generations_.insert_or_assign(
-      file.generation,
-      Generation{file.id, file.fingerprint, file.path, files::AckWatermark(start), true});
+  generations_.insert_or_assign(file.generation, Generation{file.id, file.fingerprint, file.path,
+                                                            files::AckWatermark(start), true});
   dirty_ = true;
 }
 

@@ -26,9 +26,7 @@
 
 namespace runnel::plugins::tail {
 
-class TailInput final : public Input,
-                        private AckReceiver,
-                        private files::FileTrackerListener {
+class TailInput final : public Input, private AckReceiver, private files::FileTrackerListener {
  public:
   // `tag`: the batches' tag (the component's name). ctx gives the id (for logs and metrics), the
   // state directory (checkpoint) and the metrics registry (may be null: metrics kept privately).

@@ -1,7 +1,5 @@
 // Runtime tests of the tail input on real files: globs, read_from, rotation, truncation,
 // copies, identity, long and partial lines, acknowledgement watermarks, checkpoints, exit_on_eof.
-#include "plugins/inputs/tail/tail_input.h"
-
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "plugins/inputs/tail/tail_input.h"
 #include "runnel/files/atomic_file.h"
 #include "runnel/files/checkpoint.h"
 #include "tests/testing/capture_emitter.h"
@@ -100,7 +99,8 @@ class TailTest : public ::testing::Test {
     ASSERT_TRUE(PollUntil([&] {
       std::vector<std::string> got = LinesOf(path);
       return !got.empty() && got.back() == name;
-    })) << "waiting for " << name << " in " << path;
+    })) << "waiting for "
+        << name << " in " << path;
   }
   std::vector<files::CheckpointEntry> Checkpoint() {
     Result<std::vector<files::CheckpointEntry>> c =
@@ -195,8 +195,7 @@ TEST_F(TailTest, RenameRotationUnderConcurrentWriter) {
     close(fd);
   });
   writer.join();
-  ASSERT_TRUE(emitter_.WaitForEvents(kLines, std::chrono::seconds(30)))
-      << emitter_.event_count();
+  ASSERT_TRUE(emitter_.WaitForEvents(kLines, std::chrono::seconds(30))) << emitter_.event_count();
   Sync(Log("app.log"));
   std::vector<std::string> want = LineList("w", 1, kLines);
   want.push_back("SYNC");

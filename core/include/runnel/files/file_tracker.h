@@ -62,14 +62,14 @@ struct TrackedFile {
   Fingerprint fingerprint;
   int fd = -1;
   LineReader reader;
-  uint64_t size = 0;      // at the last Check() or Fill()
-  bool at_eof = false;    // the last Fill() read nothing
-  bool gone = false;      // no scan finds it any more
-  bool paused = false;    // its copy took over before the truncation was seen: do not read
-  bool release = false;   // set by the reader: close it at the next Check()
-  bool identified = true; // false: maybe a copy being written; no generation yet, not read
-  bool changed = false;   // Fill() saw it truncated or rewritten: read nothing until Check()
-  Clock::time_point last_data;     // the last time bytes were read (or it was found)
+  uint64_t size = 0;            // at the last Check() or Fill()
+  bool at_eof = false;          // the last Fill() read nothing
+  bool gone = false;            // no scan finds it any more
+  bool paused = false;          // its copy took over before the truncation was seen: do not read
+  bool release = false;         // set by the reader: close it at the next Check()
+  bool identified = true;       // false: maybe a copy being written; no generation yet, not read
+  bool changed = false;         // Fill() saw it truncated or rewritten: read nothing until Check()
+  Clock::time_point last_data;  // the last time bytes were read (or it was found)
   Clock::time_point paused_since;
   Clock::time_point gone_since;
   Clock::time_point found;

@@ -34,7 +34,7 @@
 namespace runnel::files {
 
 struct Line {
-  std::string_view text;   // valid until the next Fill(), Reset() or TakePartial()
+  std::string_view text;  // valid until the next Fill(), Reset() or TakePartial()
   uint64_t end_offset = 0;
   bool truncated = false;  // the line was longer than max_line_bytes
 };
@@ -73,9 +73,9 @@ class LineReader {
   size_t max_line_bytes_;
   size_t capacity_;
   std::unique_ptr<char[]> buf_;
-  size_t head_ = 0;   // start of the held line
-  size_t scan_ = 0;   // where the next newline search starts
-  size_t tail_ = 0;   // end of the bytes read
+  size_t head_ = 0;             // start of the held line
+  size_t scan_ = 0;             // where the next newline search starts
+  size_t tail_ = 0;             // end of the bytes read
   bool skipping_ = false;       // the held line passed max_line_bytes: [head_, head_+max) kept
   bool after_partial_ = false;  // a partial was just taken: skip one empty line
   uint64_t read_offset_ = 0;    // file offset of buf_[tail_]
