@@ -128,7 +128,7 @@ void TailInput::Run() {
       if (StopRequested()) {
         break;
       }
-      progressed |= ReadFile(*file, now);
+      progressed |= ReadFile(*file, Clock::now());
     }
     UpdateMetrics();
     if (config_.exit_on_eof && !progressed && !StopRequested()) {
@@ -149,7 +149,8 @@ void TailInput::Run() {
 void TailInput::FinishAtEof() {
   for (const auto& file : tracker_->files()) {
     files::Line line;
-    if (file->reader.TakePartial(&line)) {
+    if (file->generation != 0 && file->reader.TakePartial(&line)) {
+      batch_generation_ = file->generation;
       AddLine(*file, line);
       Flush();
     }

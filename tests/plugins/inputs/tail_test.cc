@@ -439,20 +439,20 @@ TEST_F(TailTest, StopWithUnacknowledgedBatchesRepeatsOnlyThose) {
 
 TEST_F(TailTest, ExitOnEof) {
   config_.exit_on_eof = true;
-  ASSERT_TRUE(WriteFile(Log("a.log"), Lines("a", 1, 3000)));
-  ASSERT_TRUE(WriteFile(Log("b.log"), "b1\nb-last-without-newline"));
+  ASSERT_TRUE(WriteFile(Log("a.log"), "a1\na-last-without-newline"));
+  ASSERT_TRUE(WriteFile(Log("b.log"), Lines("b", 1, 3000)));
   StartInput();
   ASSERT_TRUE(PollUntil([&] { return emitter_.finished(); }));
-  EXPECT_EQ(LinesOf(Log("a.log")), LineList("a", 1, 3000));
-  EXPECT_EQ(LinesOf(Log("b.log")), (std::vector<std::string>{"b1", "b-last-without-newline"}));
+  EXPECT_EQ(LinesOf(Log("a.log")), (std::vector<std::string>{"a1", "a-last-without-newline"}));
+  EXPECT_EQ(LinesOf(Log("b.log")), LineList("b", 1, 3000));
   StopInput();
   // Everything read was acknowledged: the checkpoint is at the end of both files.
   std::map<std::string, uint64_t> offsets;
   for (const auto& e : Checkpoint()) {
     offsets[e.path] = e.offset;
   }
-  EXPECT_EQ(offsets[Log("a.log")], 3000u * 9);
-  EXPECT_EQ(offsets[Log("b.log")], 25u);
+  EXPECT_EQ(offsets[Log("a.log")], 25u);
+  EXPECT_EQ(offsets[Log("b.log")], 3000u * 9);
 }
 
 TEST_F(TailTest, BlockedEmitStopsReadingAndStopReturns) {
