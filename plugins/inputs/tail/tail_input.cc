@@ -192,7 +192,7 @@ bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
     now_time_ = EventTime::Now();
   }
   if (StopRequested()) {
-    Flush();
+    Flush(file.reader.line_offset());
     return progressed;
   }
   files::Line line;
@@ -206,7 +206,7 @@ bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
     }
     file.release = true;
   }
-  Flush();
+  Flush(file.reader.line_offset());
   if (!progressed && now - file.last_data >= kIdleBufferRelease) {
     file.reader.ReleaseBuffer();
   }
@@ -243,8 +243,20 @@ void TailInput::AddLine(const files::TrackedFile& file, const files::Line& line)
   }
 }
 
-void TailInput::Flush() {
+void TailInput::Flush(uint64_t consumed) {
   if (batch_.count == 0) {
+    if (consumed == 0) {
+      return;
+    }
+    // Bytes consumed without an event (the belated newline of a partial line taken earlier):
+    // an empty range, acknowledged at once, so the checkpoint moves past them in order.
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = generations_.find(batch_generation_);
+    if (it != generations_.end() && consumed > it->second.watermark.emitted()) {
+      if (it->second.watermark.Ack(it->second.watermark.Add(consumed), true)) {
+        dirty_ = true;
+      }
+    }
     return;
   }
   uint64_t cookie;
@@ -253,7 +265,7 @@ void TailInput::Flush() {
     auto it = generations_.find(batch_generation_);
     cookie = next_cookie_++;
     if (it != generations_.end()) {
-      uint64_t seq = it->second.watermark.Add(batch_end_);
+      uint64_t seq = it->second.watermark.Add(std::max(batch_end_, consumed));
       pending_[cookie] = PendingBatch{batch_generation_, seq};
     }
   }

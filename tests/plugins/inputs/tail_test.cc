@@ -346,6 +346,24 @@ TEST_F(TailTest, PartialLastLine) {
   EXPECT_EQ(LinesOf(Log("a.log")), (std::vector<std::string>{"x", "part", "next", "SYNC"}));
 }
 
+TEST_F(TailTest, BelatedNewlineIsCheckpointedWithoutAnEvent) {
+  ASSERT_TRUE(WriteFile(Log("a.log"), "x\npart"));
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(2));  // "x", then "part" after the timeout
+  ASSERT_TRUE(AppendFile(Log("a.log"), "\n"));
+  EXPECT_TRUE(PollUntil([&] {
+    EXPECT_TRUE(input_->SaveCheckpoint().ok());
+    std::vector<files::CheckpointEntry> c = Checkpoint();
+    return c.size() == 1 && c[0].offset == 7;
+  }));
+  EXPECT_EQ(emitter_.event_count(), 2u);
+  StopInput();
+  emitter_.Clear();
+  StartInput();
+  Sync(Log("a.log"));
+  EXPECT_EQ(LinesOf(Log("a.log")), std::vector<std::string>{"SYNC"});
+}
+
 TEST_F(TailTest, PartialLineCompletedInTime) {
   config_.partial_line_timeout = milliseconds(60'000);
   ASSERT_TRUE(WriteFile(Log("a.log"), "x\npar"));
