@@ -94,10 +94,12 @@ class TailTest : public ::testing::Test {
     return out;
   }
   // Appends a sentinel line to `path` and waits for it: every line before it was processed.
-  void Sync(const std::string& path, const std::string& name = "SYNC") {
+  // `reported`: the path the events carry, when not `path` (a renamed file keeps its first one).
+  void Sync(const std::string& path, const std::string& name = "SYNC",
+            const std::string& reported = "") {
     ASSERT_TRUE(AppendFile(path, name + "\n"));
     ASSERT_TRUE(PollUntil([&] {
-      std::vector<std::string> got = LinesOf(path);
+      std::vector<std::string> got = LinesOf(reported.empty() ? path : reported);
       return !got.empty() && got.back() == name;
     })) << "waiting for "
         << name << " in " << path;
@@ -204,6 +206,31 @@ TEST_F(TailTest, RenameRotationUnderConcurrentWriter) {
   EXPECT_EQ(input_->metrics().rotations->value(), 1u);
   // The rotated file is let go after rotate_wait.
   EXPECT_TRUE(PollUntil([&] { return input_->metrics().files_watched->value() == 1; }));
+}
+
+TEST_F(TailTest, RenameWithinTheGlobsIsTheSameFile) {
+  config_.paths = {logs_ + "/*.log*"};
+  ASSERT_TRUE(WriteFile(Log("a.log"), Lines("r", 1, 100)));
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(100));
+  int fd = open(Log("a.log").c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(rename(Log("a.log").c_str(), Log("a.log.1").c_str()), 0);
+  std::string late = Lines("r", 101, 120);  // the writer has not reopened yet
+  ASSERT_EQ(write(fd, late.data(), late.size()), static_cast<ssize_t>(late.size()));
+  close(fd);
+  ASSERT_TRUE(WriteFile(Log("a.log"), Lines("r", 121, 130)));
+  ASSERT_TRUE(emitter_.WaitForEvents(130));
+  // Appended to the renamed file: still read, and its events still say "a.log".
+  Sync(Log("a.log.1"), "SYNC1", Log("a.log"));
+  Sync(Log("a.log"));
+  std::vector<std::string> got = LinesOf(Log("a.log"));
+  std::vector<std::string> want = LineList("r", 1, 130);
+  want.push_back("SYNC1");
+  want.push_back("SYNC");
+  EXPECT_EQ(got, want);
+  EXPECT_TRUE(LinesOf(Log("a.log.1")).empty());
+  EXPECT_EQ(input_->metrics().rotations->value(), 0u);
 }
 
 // logrotate's copytruncate, done while the writer is paused (lines written between the copy and
