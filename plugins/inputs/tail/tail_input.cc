@@ -14,8 +14,6 @@ using files::Clock;
 
 // Most bytes read from one file per pass, so one busy file does not starve the others.
 constexpr size_t kReadBudgetBytes = 8 * 1024 * 1024;
-// An idle file with nothing held gives its read buffer back after this long.
-constexpr auto kIdleBufferRelease = std::chrono::seconds(30);
 
 }  // namespace
 
@@ -207,8 +205,8 @@ bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
     file.release = true;
   }
   Flush(file.reader.line_offset());
-  if (!progressed && now - file.last_data >= kIdleBufferRelease) {
-    file.reader.ReleaseBuffer();
+  if (file.at_eof) {
+    file.reader.ReleaseBuffer();  // a file at its end keeps only its partial line, if any
   }
   return progressed;
 }

@@ -173,5 +173,22 @@ TEST_F(LineReaderTest, ReleaseBufferKeepsPosition) {
   EXPECT_EQ(ReadAll(r, fd_), (std::vector<Got>{{"b", 4, false}}));
 }
 
+TEST_F(LineReaderTest, ReleaseBufferKeepsPartialAndSkipState) {
+  ASSERT_TRUE(AppendFile(path_, "one\ntw"));
+  LineReader r(8, 16);
+  r.Reset(0);
+  EXPECT_EQ(ReadAll(r, fd_), (std::vector<Got>{{"one", 4, false}}));
+  r.ReleaseBuffer();
+  EXPECT_TRUE(r.HasPartial());
+  ASSERT_TRUE(AppendFile(path_, "o\n" + std::string(30, 'x')));
+  EXPECT_EQ(ReadAll(r, fd_), (std::vector<Got>{{"two", 8, false}}));
+  r.ReleaseBuffer();  // while skipping the rest of a long line
+  ASSERT_TRUE(AppendFile(path_, "yy\nend\n"));
+  EXPECT_EQ(ReadAll(r, fd_),
+            (std::vector<Got>{{std::string(16, 'x'), 41, true}, {"end", 45, false}}));
+  r.ReleaseBuffer();
+  EXPECT_FALSE(r.HasPartial());
+}
+
 }  // namespace
 }  // namespace runnel::files
