@@ -46,8 +46,9 @@ CapturedBatch Decode(const Batch& batch) {
       if (!key || !value) {
         break;
       }
-      std::string v = value->type == MsgType::kStr ? std::string(value->data)
-                                                   : "<" + std::string(MsgTypeName(value->type)) + ">";
+      std::string v = value->type == MsgType::kStr
+                          ? std::string(value->data)
+                          : "<" + std::string(MsgTypeName(value->type)) + ">";
       if (value->type == MsgType::kArray || value->type == MsgType::kMap) {
         break;  // not produced by the inputs under test
       }

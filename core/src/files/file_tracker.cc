@@ -15,6 +15,19 @@
 namespace runnel::files {
 
 Result<size_t> TrackedFile::Fill(Clock::time_point now) {
+  if (!changed) {
+    struct stat st;
+    if (fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) < reader.read_offset()) {
+      changed = true;
+    } else if (fingerprint.len > 0) {
+      Result<FingerprintCheck> check = CheckFingerprint(fd, fingerprint, fingerprint.len);
+      changed = check && !check->matches;
+    }
+  }
+  if (changed) {
+    at_eof = true;
+    return 0;
+  }
   RUNNEL_ASSIGN_OR_RETURN(size_t n, reader.Fill(fd));
   if (n == 0) {
     at_eof = true;
@@ -113,8 +126,7 @@ bool FileTracker::MatchCopy(TrackedFile& file, Clock::time_point now, uint64_t* 
     }
   }
   for (auto& f : files_) {
-    if (!f->gone && !f->paused && f->identified && f->id != file.id &&
-        same(f->fingerprint)) {
+    if (!f->gone && !f->paused && f->identified && f->id != file.id && same(f->fingerprint)) {
       // Copied before its truncation was seen: the copy goes on from where f is, and f waits.
       *start = f->reader.line_offset();
       f->paused = true;
@@ -137,8 +149,7 @@ void FileTracker::StartNew(TrackedFile& file, Clock::time_point now) {
   if (MatchCopy(file, now, &start)) {
     ++stats_.copies;
     RUNNEL_LOG(kInfo, options_.log_component)
-        << file.current_path << " is a copy of a file being read; reading it from offset "
-        << start;
+        << file.current_path << " is a copy of a file being read; reading it from offset " << start;
   }
   file.identified = true;
   file.last_data = now;
@@ -238,6 +249,7 @@ void FileTracker::Truncated(TrackedFile& file, Clock::time_point now) {
   Result<Fingerprint> fp = ComputeFingerprint(file.fd, options_.fingerprint_bytes);
   file.fingerprint = fp ? *fp : Fingerprint{};
   file.paused = false;
+  file.changed = false;
   file.last_data = now;
   Start(file, 0);
 }
@@ -275,7 +287,7 @@ void FileTracker::Check(Clock::time_point now) {
       continue;
     }
     uint64_t size = static_cast<uint64_t>(st.st_size);
-    bool truncated = size < f.reader.read_offset();
+    bool truncated = f.changed || size < f.reader.read_offset();
     if (!truncated && (size != f.size || (f.fingerprint.len < options_.fingerprint_bytes &&
                                           size > f.fingerprint.len))) {
       Result<FingerprintCheck> check =

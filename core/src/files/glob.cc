@@ -30,8 +30,8 @@ std::vector<std::string> PathMatcher::Expand(std::vector<std::string>* errors) c
         }
       }
     } else if (rc != GLOB_NOMATCH && errors != nullptr) {
-      errors->push_back("glob '" + pattern + "': " +
-                        (rc == GLOB_NOSPACE ? "out of memory" : "read error"));
+      errors->push_back("glob '" + pattern +
+                        "': " + (rc == GLOB_NOSPACE ? "out of memory" : "read error"));
     }
     globfree(&g);
   }

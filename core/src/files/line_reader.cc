@@ -65,8 +65,16 @@ bool LineReader::Next(Line* line) {
 }
 
 Result<size_t> LineReader::Fill(int fd) {
-  if (!buf_) {
-    buf_ = std::make_unique_for_overwrite<char[]>(capacity_);
+  if (allocated_ < capacity_) {
+    auto full = std::make_unique_for_overwrite<char[]>(capacity_);
+    if (tail_ > head_) {
+      memcpy(full.get(), buf_.get() + head_, tail_ - head_);
+    }
+    scan_ -= head_;
+    tail_ -= head_;
+    head_ = 0;
+    buf_ = std::move(full);
+    allocated_ = capacity_;
   }
   if (capacity_ - tail_ < block_bytes_) {
     size_t keep = tail_ - head_;
@@ -108,10 +116,17 @@ bool LineReader::TakePartial(Line* line) {
 }
 
 void LineReader::ReleaseBuffer() {
-  if (!HasPartial()) {
-    buf_.reset();
-    head_ = scan_ = tail_ = 0;
+  size_t held = tail_ - head_;
+  std::unique_ptr<char[]> small;
+  if (held > 0) {
+    small = std::make_unique_for_overwrite<char[]>(held);
+    memcpy(small.get(), buf_.get() + head_, held);
   }
+  buf_ = std::move(small);
+  allocated_ = held;
+  scan_ -= head_;
+  tail_ = held;
+  head_ = 0;
 }
 
 }  // namespace runnel::files

@@ -73,8 +73,8 @@ Result<TailConfig> ParseTailConfig(const ConfigNode& node) {
       return Err(node.Error("paths", "a pattern is empty"));
     }
     if (p.back() == '/') {
-      return Err(node.Error("paths", "'" + p + "' names a directory; add a file pattern, e.g. '" +
-                                         p + "*.log'"));
+      return Err(node.Error(
+          "paths", "'" + p + "' names a directory; add a file pattern, e.g. '" + p + "*.log'"));
     }
   }
   c.exclude = node.GetStringList("exclude");

@@ -14,8 +14,6 @@ using files::Clock;
 
 // Most bytes read from one file per pass, so one busy file does not starve the others.
 constexpr size_t kReadBudgetBytes = 8 * 1024 * 1024;
-// An idle file with nothing held gives its read buffer back after this long.
-constexpr auto kIdleBufferRelease = std::chrono::seconds(30);
 
 }  // namespace
 
@@ -39,10 +37,10 @@ TailInput::TailInput(TailConfig config, std::string tag, const PluginContext& ct
       "tail_rotations_total", id_, "Files that left their path (renamed away or deleted).");
   metrics_.truncations = registry->GetCounter(
       "tail_truncations_total", id_, "Files found truncated (copytruncate) and read again from 0.");
-  metrics_.copies = registry->GetCounter(
-      "tail_copies_total", id_, "New files recognised as copies of a file being read.");
-  metrics_.checkpoint_errors = registry->GetCounter(
-      "tail_checkpoint_errors_total", id_, "Checkpoint writes that failed.");
+  metrics_.copies = registry->GetCounter("tail_copies_total", id_,
+                                         "New files recognised as copies of a file being read.");
+  metrics_.checkpoint_errors =
+      registry->GetCounter("tail_checkpoint_errors_total", id_, "Checkpoint writes that failed.");
 }
 
 TailInput::~TailInput() { Stop(); }
@@ -128,7 +126,7 @@ void TailInput::Run() {
       if (StopRequested()) {
         break;
       }
-      progressed |= ReadFile(*file, now);
+      progressed |= ReadFile(*file, Clock::now());
     }
     UpdateMetrics();
     if (config_.exit_on_eof && !progressed && !StopRequested()) {
@@ -149,7 +147,8 @@ void TailInput::Run() {
 void TailInput::FinishAtEof() {
   for (const auto& file : tracker_->files()) {
     files::Line line;
-    if (file->reader.TakePartial(&line)) {
+    if (file->generation != 0 && file->reader.TakePartial(&line)) {
+      batch_generation_ = file->generation;
       AddLine(*file, line);
       Flush();
     }
@@ -191,7 +190,7 @@ bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
     now_time_ = EventTime::Now();
   }
   if (StopRequested()) {
-    Flush();
+    Flush(file.reader.line_offset());
     return progressed;
   }
   files::Line line;
@@ -205,17 +204,17 @@ bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
     }
     file.release = true;
   }
-  Flush();
-  if (!progressed && now - file.last_data >= kIdleBufferRelease) {
-    file.reader.ReleaseBuffer();
+  Flush(file.reader.line_offset());
+  if (file.at_eof) {
+    file.reader.ReleaseBuffer();  // a file at its end keeps only its partial line, if any
   }
   return progressed;
 }
 
 void TailInput::AddLine(const files::TrackedFile& file, const files::Line& line) {
   // Each entry costs the line, the path and about 30 bytes of msgpack headers.
-  size_t entry_bytes = line.text.size() + file.path.size() + config_.key.size() +
-                       config_.path_key.size() + 32;
+  size_t entry_bytes =
+      line.text.size() + file.path.size() + config_.key.size() + config_.path_key.size() + 32;
   if (batch_.count > 0 && (batch_.count >= config_.batch_max_events ||
                            batch_.data.size() + entry_bytes > config_.batch_max_bytes)) {
     Flush();
@@ -242,8 +241,20 @@ void TailInput::AddLine(const files::TrackedFile& file, const files::Line& line)
   }
 }
 
-void TailInput::Flush() {
+void TailInput::Flush(uint64_t consumed) {
   if (batch_.count == 0) {
+    if (consumed == 0) {
+      return;
+    }
+    // Bytes consumed without an event (the belated newline of a partial line taken earlier):
+    // an empty range, acknowledged at once, so the checkpoint moves past them in order.
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = generations_.find(batch_generation_);
+    if (it != generations_.end() && consumed > it->second.watermark.emitted()) {
+      if (it->second.watermark.Ack(it->second.watermark.Add(consumed), true)) {
+        dirty_ = true;
+      }
+    }
     return;
   }
   uint64_t cookie;
@@ -252,7 +263,7 @@ void TailInput::Flush() {
     auto it = generations_.find(batch_generation_);
     cookie = next_cookie_++;
     if (it != generations_.end()) {
-      uint64_t seq = it->second.watermark.Add(batch_end_);
+      uint64_t seq = it->second.watermark.Add(std::max(batch_end_, consumed));
       pending_[cookie] = PendingBatch{batch_generation_, seq};
     }
   }
@@ -296,9 +307,8 @@ void TailInput::OnAck(uint64_t cookie, AckOutcome outcome) {
 
 void TailInput::OnGenerationStart(const files::TrackedFile& file, uint64_t start) {
   std::lock_guard<std::mutex> lock(mu_);
-  generations_.insert_or_assign(
-      file.generation,
-      Generation{file.id, file.fingerprint, file.path, files::AckWatermark(start), true});
+  generations_.insert_or_assign(file.generation, Generation{file.id, file.fingerprint, file.path,
+                                                            files::AckWatermark(start), true});
   dirty_ = true;
 }
 

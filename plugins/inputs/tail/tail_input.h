@@ -26,9 +26,7 @@
 
 namespace runnel::plugins::tail {
 
-class TailInput final : public Input,
-                        private AckReceiver,
-                        private files::FileTrackerListener {
+class TailInput final : public Input, private AckReceiver, private files::FileTrackerListener {
  public:
   // `tag`: the batches' tag (the component's name). ctx gives the id (for logs and metrics), the
   // state directory (checkpoint) and the metrics registry (may be null: metrics kept privately).
@@ -76,7 +74,9 @@ class TailInput final : public Input,
   // Reads what `file` has now (bounded per call, for fairness); true when bytes were read.
   bool ReadFile(files::TrackedFile& file, files::Clock::time_point now);
   void AddLine(const files::TrackedFile& file, const files::Line& line);
-  void Flush();
+  // Emits the batch being built. `consumed`: the file offset up to which every line has been
+  // added (or skipped), when the batch ends the lines read from a file; 0 otherwise.
+  void Flush(uint64_t consumed = 0);
   void FinishAtEof();
   void UpdateMetrics();
   Status Save(bool force);

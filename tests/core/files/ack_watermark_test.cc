@@ -26,7 +26,7 @@ TEST(AckWatermarkTest, RejectedAdvancesCancelledBlocks) {
   uint64_t a = w.Add(10);
   uint64_t b = w.Add(20);
   uint64_t c = w.Add(30);
-  EXPECT_TRUE(w.Ack(a, true));   // delivered
+  EXPECT_TRUE(w.Ack(a, true));  // delivered
   EXPECT_EQ(w.committed(), 10u);
   EXPECT_FALSE(w.Ack(b, false));  // cancelled: never committed
   EXPECT_FALSE(w.Ack(c, true));

@@ -34,11 +34,11 @@ TEST(CheckpointTest, EmptyRoundTrips) {
 
 TEST(CheckpointTest, CorruptIsDataLoss) {
   std::string text = EncodeCheckpoint(Sample());
-  for (std::string bad : {text.substr(0, text.size() - 4), text.substr(0, text.size() - 8),
-                          std::string("garbage\n"), std::string(""),
-                          std::string("runnel-checkpoint 1\n1 2 x 0 0 p\nend 1\n"),
-                          std::string("runnel-checkpoint 1\nend 2\n"),
-                          std::string("runnel-checkpoint 1\nend 0\nmore\n")}) {
+  for (std::string bad :
+       {text.substr(0, text.size() - 4), text.substr(0, text.size() - 8), std::string("garbage\n"),
+        std::string(""), std::string("runnel-checkpoint 1\n1 2 x 0 0 p\nend 1\n"),
+        std::string("runnel-checkpoint 1\nend 2\n"),
+        std::string("runnel-checkpoint 1\nend 0\nmore\n")}) {
     Result<std::vector<CheckpointEntry>> r = DecodeCheckpoint(bad);
     ASSERT_FALSE(r.has_value()) << bad;
     EXPECT_EQ(r.error().code(), StatusCode::kDataLoss) << bad;

@@ -83,9 +83,9 @@ TEST_F(FileTrackerTest, InitialScanHeadTailAndResume) {
   t.InitialScan(resume, /*from_end=*/true, now_);
   ASSERT_EQ(t.files().size(), 3u);
   // a: from its end; b: from after its last newline; c: from the checkpoint.
-  EXPECT_EQ(rec_.starts, (std::vector<std::pair<std::string, uint64_t>>{
-                             {dir_.Path("a.log"), 6}, {dir_.Path("b.log"), 6},
-                             {dir_.Path("c.log"), 3}}));
+  EXPECT_EQ(rec_.starts,
+            (std::vector<std::pair<std::string, uint64_t>>{
+                {dir_.Path("a.log"), 6}, {dir_.Path("b.log"), 6}, {dir_.Path("c.log"), 3}}));
   EXPECT_EQ(Drain(*Find(t, "c.log"), now_), (std::vector<std::string>{"c2"}));
   ASSERT_TRUE(AppendFile(dir_.Path("a.log"), "a3\n"));
   EXPECT_EQ(Drain(*Find(t, "a.log"), now_), (std::vector<std::string>{"a3"}));

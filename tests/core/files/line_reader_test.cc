@@ -61,8 +61,9 @@ TEST_F(LineReaderTest, SplitsLinesWithOffsets) {
   ASSERT_TRUE(AppendFile(path_, "a\nbb\n\nccc\n"));
   LineReader r(4096, 1024);
   r.Reset(0);
-  EXPECT_EQ(ReadAll(r, fd_), (std::vector<Got>{{"a", 2, false}, {"bb", 5, false},
-                                               {"", 6, false}, {"ccc", 10, false}}));
+  EXPECT_EQ(
+      ReadAll(r, fd_),
+      (std::vector<Got>{{"a", 2, false}, {"bb", 5, false}, {"", 6, false}, {"ccc", 10, false}}));
   EXPECT_EQ(r.line_offset(), 10u);
   EXPECT_FALSE(r.HasPartial());
 }
@@ -120,18 +121,16 @@ TEST_F(LineReaderTest, LongLineTruncatedRestSkipped) {
   ASSERT_TRUE(AppendFile(path_, "short\n" + big + "\nafter\n"));
   LineReader r(100, 16);
   r.Reset(0);
-  EXPECT_EQ(ReadAll(r, fd_),
-            (std::vector<Got>{{"short", 6, false},
-                              {std::string(16, 'L'), 6 + 10001, true},
-                              {"after", 6 + 10001 + 6, false}}));
+  EXPECT_EQ(ReadAll(r, fd_), (std::vector<Got>{{"short", 6, false},
+                                               {std::string(16, 'L'), 6 + 10001, true},
+                                               {"after", 6 + 10001 + 6, false}}));
 }
 
 TEST_F(LineReaderTest, LongLineInOneBlockTruncated) {
   ASSERT_TRUE(AppendFile(path_, "0123456789abcdefXYZ\nok\n"));
   LineReader r(4096, 16);
   r.Reset(0);
-  EXPECT_EQ(ReadAll(r, fd_),
-            (std::vector<Got>{{"0123456789abcdef", 20, true}, {"ok", 23, false}}));
+  EXPECT_EQ(ReadAll(r, fd_), (std::vector<Got>{{"0123456789abcdef", 20, true}, {"ok", 23, false}}));
 }
 
 TEST_F(LineReaderTest, LongLineGrowingAcrossFills) {
@@ -172,6 +171,23 @@ TEST_F(LineReaderTest, ReleaseBufferKeepsPosition) {
   r.ReleaseBuffer();
   ASSERT_TRUE(AppendFile(path_, "b\n"));
   EXPECT_EQ(ReadAll(r, fd_), (std::vector<Got>{{"b", 4, false}}));
+}
+
+TEST_F(LineReaderTest, ReleaseBufferKeepsPartialAndSkipState) {
+  ASSERT_TRUE(AppendFile(path_, "one\ntw"));
+  LineReader r(8, 16);
+  r.Reset(0);
+  EXPECT_EQ(ReadAll(r, fd_), (std::vector<Got>{{"one", 4, false}}));
+  r.ReleaseBuffer();
+  EXPECT_TRUE(r.HasPartial());
+  ASSERT_TRUE(AppendFile(path_, "o\n" + std::string(30, 'x')));
+  EXPECT_EQ(ReadAll(r, fd_), (std::vector<Got>{{"two", 8, false}}));
+  r.ReleaseBuffer();  // while skipping the rest of a long line
+  ASSERT_TRUE(AppendFile(path_, "yy\nend\n"));
+  EXPECT_EQ(ReadAll(r, fd_),
+            (std::vector<Got>{{std::string(16, 'x'), 41, true}, {"end", 45, false}}));
+  r.ReleaseBuffer();
+  EXPECT_FALSE(r.HasPartial());
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 // Runtime tests of the tail input on real files: globs, read_from, rotation, truncation,
 // copies, identity, long and partial lines, acknowledgement watermarks, checkpoints, exit_on_eof.
-#include "plugins/inputs/tail/tail_input.h"
-
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "plugins/inputs/tail/tail_input.h"
 #include "runnel/files/atomic_file.h"
 #include "runnel/files/checkpoint.h"
 #include "tests/testing/capture_emitter.h"
@@ -95,12 +94,15 @@ class TailTest : public ::testing::Test {
     return out;
   }
   // Appends a sentinel line to `path` and waits for it: every line before it was processed.
-  void Sync(const std::string& path, const std::string& name = "SYNC") {
+  // `reported`: the path the events carry, when not `path` (a renamed file keeps its first one).
+  void Sync(const std::string& path, const std::string& name = "SYNC",
+            const std::string& reported = "") {
     ASSERT_TRUE(AppendFile(path, name + "\n"));
     ASSERT_TRUE(PollUntil([&] {
-      std::vector<std::string> got = LinesOf(path);
+      std::vector<std::string> got = LinesOf(reported.empty() ? path : reported);
       return !got.empty() && got.back() == name;
-    })) << "waiting for " << name << " in " << path;
+    })) << "waiting for "
+        << name << " in " << path;
   }
   std::vector<files::CheckpointEntry> Checkpoint() {
     Result<std::vector<files::CheckpointEntry>> c =
@@ -195,8 +197,7 @@ TEST_F(TailTest, RenameRotationUnderConcurrentWriter) {
     close(fd);
   });
   writer.join();
-  ASSERT_TRUE(emitter_.WaitForEvents(kLines, std::chrono::seconds(30)))
-      << emitter_.event_count();
+  ASSERT_TRUE(emitter_.WaitForEvents(kLines, std::chrono::seconds(30))) << emitter_.event_count();
   Sync(Log("app.log"));
   std::vector<std::string> want = LineList("w", 1, kLines);
   want.push_back("SYNC");
@@ -205,6 +206,31 @@ TEST_F(TailTest, RenameRotationUnderConcurrentWriter) {
   EXPECT_EQ(input_->metrics().rotations->value(), 1u);
   // The rotated file is let go after rotate_wait.
   EXPECT_TRUE(PollUntil([&] { return input_->metrics().files_watched->value() == 1; }));
+}
+
+TEST_F(TailTest, RenameWithinTheGlobsIsTheSameFile) {
+  config_.paths = {logs_ + "/*.log*"};
+  ASSERT_TRUE(WriteFile(Log("a.log"), Lines("r", 1, 100)));
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(100));
+  int fd = open(Log("a.log").c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(rename(Log("a.log").c_str(), Log("a.log.1").c_str()), 0);
+  std::string late = Lines("r", 101, 120);  // the writer has not reopened yet
+  ASSERT_EQ(write(fd, late.data(), late.size()), static_cast<ssize_t>(late.size()));
+  close(fd);
+  ASSERT_TRUE(WriteFile(Log("a.log"), Lines("r", 121, 130)));
+  ASSERT_TRUE(emitter_.WaitForEvents(130));
+  // Appended to the renamed file: still read, and its events still say "a.log".
+  Sync(Log("a.log.1"), "SYNC1", Log("a.log"));
+  Sync(Log("a.log"));
+  std::vector<std::string> got = LinesOf(Log("a.log"));
+  std::vector<std::string> want = LineList("r", 1, 130);
+  want.push_back("SYNC1");
+  want.push_back("SYNC");
+  EXPECT_EQ(got, want);
+  EXPECT_TRUE(LinesOf(Log("a.log.1")).empty());
+  EXPECT_EQ(input_->metrics().rotations->value(), 0u);
 }
 
 // logrotate's copytruncate, done while the writer is paused (lines written between the copy and
@@ -347,6 +373,24 @@ TEST_F(TailTest, PartialLastLine) {
   EXPECT_EQ(LinesOf(Log("a.log")), (std::vector<std::string>{"x", "part", "next", "SYNC"}));
 }
 
+TEST_F(TailTest, BelatedNewlineIsCheckpointedWithoutAnEvent) {
+  ASSERT_TRUE(WriteFile(Log("a.log"), "x\npart"));
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(2));  // "x", then "part" after the timeout
+  ASSERT_TRUE(AppendFile(Log("a.log"), "\n"));
+  EXPECT_TRUE(PollUntil([&] {
+    EXPECT_TRUE(input_->SaveCheckpoint().ok());
+    std::vector<files::CheckpointEntry> c = Checkpoint();
+    return c.size() == 1 && c[0].offset == 7;
+  }));
+  EXPECT_EQ(emitter_.event_count(), 2u);
+  StopInput();
+  emitter_.Clear();
+  StartInput();
+  Sync(Log("a.log"));
+  EXPECT_EQ(LinesOf(Log("a.log")), std::vector<std::string>{"SYNC"});
+}
+
 TEST_F(TailTest, PartialLineCompletedInTime) {
   config_.partial_line_timeout = milliseconds(60'000);
   ASSERT_TRUE(WriteFile(Log("a.log"), "x\npar"));
@@ -440,20 +484,20 @@ TEST_F(TailTest, StopWithUnacknowledgedBatchesRepeatsOnlyThose) {
 
 TEST_F(TailTest, ExitOnEof) {
   config_.exit_on_eof = true;
-  ASSERT_TRUE(WriteFile(Log("a.log"), Lines("a", 1, 3000)));
-  ASSERT_TRUE(WriteFile(Log("b.log"), "b1\nb-last-without-newline"));
+  ASSERT_TRUE(WriteFile(Log("a.log"), "a1\na-last-without-newline"));
+  ASSERT_TRUE(WriteFile(Log("b.log"), Lines("b", 1, 3000)));
   StartInput();
   ASSERT_TRUE(PollUntil([&] { return emitter_.finished(); }));
-  EXPECT_EQ(LinesOf(Log("a.log")), LineList("a", 1, 3000));
-  EXPECT_EQ(LinesOf(Log("b.log")), (std::vector<std::string>{"b1", "b-last-without-newline"}));
+  EXPECT_EQ(LinesOf(Log("a.log")), (std::vector<std::string>{"a1", "a-last-without-newline"}));
+  EXPECT_EQ(LinesOf(Log("b.log")), LineList("b", 1, 3000));
   StopInput();
   // Everything read was acknowledged: the checkpoint is at the end of both files.
   std::map<std::string, uint64_t> offsets;
   for (const auto& e : Checkpoint()) {
     offsets[e.path] = e.offset;
   }
-  EXPECT_EQ(offsets[Log("a.log")], 3000u * 9);
-  EXPECT_EQ(offsets[Log("b.log")], 25u);
+  EXPECT_EQ(offsets[Log("a.log")], 25u);
+  EXPECT_EQ(offsets[Log("b.log")], 3000u * 9);
 }
 
 TEST_F(TailTest, BlockedEmitStopsReadingAndStopReturns) {

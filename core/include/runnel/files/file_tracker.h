@@ -62,18 +62,23 @@ struct TrackedFile {
   Fingerprint fingerprint;
   int fd = -1;
   LineReader reader;
-  uint64_t size = 0;      // at the last Check() or Fill()
-  bool at_eof = false;    // the last Fill() read nothing
-  bool gone = false;      // no scan finds it any more
-  bool paused = false;    // its copy took over before the truncation was seen: do not read
-  bool release = false;   // set by the reader: close it at the next Check()
-  bool identified = true; // false: maybe a copy being written; no generation yet, not read
-  Clock::time_point last_data;     // the last time bytes were read (or it was found)
+  uint64_t size = 0;            // at the last Check() or Fill()
+  bool at_eof = false;          // the last Fill() read nothing
+  bool gone = false;            // no scan finds it any more
+  bool paused = false;          // its copy took over before the truncation was seen: do not read
+  bool release = false;         // set by the reader: close it at the next Check()
+  bool identified = true;       // false: maybe a copy being written; no generation yet, not read
+  bool changed = false;         // Fill() saw it truncated or rewritten: read nothing until Check()
+  Clock::time_point last_data;  // the last time bytes were read (or it was found)
   Clock::time_point paused_since;
   Clock::time_point gone_since;
   Clock::time_point found;
 
-  // LineReader::Fill on this file, keeping at_eof, size and last_data up to date.
+  // LineReader::Fill on this file, keeping at_eof and last_data up to date. Before reading it
+  // checks that the file is still this generation (not shorter than the read offset, same first
+  // bytes): a file truncated and rewritten since the last Check() must not be read as the
+  // continuation of what it was. When it is not, it sets `changed` and reads nothing (returns 0);
+  // the next Check() starts the new generation.
   Result<size_t> Fill(Clock::time_point now);
 };
 

@@ -43,8 +43,8 @@ Result<Fingerprint> ComputeFingerprint(int fd, uint32_t max_len);
 
 // The result of checking a file against the fingerprint it had.
 struct FingerprintCheck {
-  bool matches = false;   // the file still starts with the bytes `old` was computed over
-  Fingerprint current;    // when it matches: `old`, extended over up to max_len bytes
+  bool matches = false;  // the file still starts with the bytes `old` was computed over
+  Fingerprint current;   // when it matches: `old`, extended over up to max_len bytes
 };
 
 // Re-reads the first bytes of `fd` and tells whether they still hash to `old` over old.len bytes

@@ -21,8 +21,8 @@
 // end_offset of a line is the file offset just past its newline (or past the partial taken):
 // always a line boundary, so it is what a checkpoint may store.
 //
-// The buffer is allocated by the first Fill() and can be given back with ReleaseBuffer() when
-// nothing is held. Not thread-safe.
+// The buffer is allocated by Fill() and given back by ReleaseBuffer(), which keeps only the bytes
+// held (a partial line), so a file at its end costs no read buffer. Not thread-safe.
 
 #include <cstddef>
 #include <cstdint>
@@ -34,7 +34,7 @@
 namespace runnel::files {
 
 struct Line {
-  std::string_view text;   // valid until the next Fill(), Reset() or TakePartial()
+  std::string_view text;  // valid until the next Fill(), Reset() or TakePartial()
   uint64_t end_offset = 0;
   bool truncated = false;  // the line was longer than max_line_bytes
 };
@@ -60,7 +60,8 @@ class LineReader {
   // Returns the held partial line as a line ending at read_offset(); false when none.
   bool TakePartial(Line* line);
 
-  // Frees the buffer when nothing is held (an idle file costs no buffer).
+  // Frees the read buffer, keeping only the bytes of a partial line (in a block of their size).
+  // Fill() allocates a full buffer again.
   void ReleaseBuffer();
 
   // The file offset of the next byte Fill() reads.
@@ -73,9 +74,10 @@ class LineReader {
   size_t max_line_bytes_;
   size_t capacity_;
   std::unique_ptr<char[]> buf_;
-  size_t head_ = 0;   // start of the held line
-  size_t scan_ = 0;   // where the next newline search starts
-  size_t tail_ = 0;   // end of the bytes read
+  size_t allocated_ = 0;  // size of buf_: capacity_, or less after ReleaseBuffer()
+  size_t head_ = 0;             // start of the held line
+  size_t scan_ = 0;             // where the next newline search starts
+  size_t tail_ = 0;             // end of the bytes read
   bool skipping_ = false;       // the held line passed max_line_bytes: [head_, head_+max) kept
   bool after_partial_ = false;  // a partial was just taken: skip one empty line
   uint64_t read_offset_ = 0;    // file offset of buf_[tail_]

@@ -1,0 +1,160 @@
+// runnel-agent is stopped with SIGTERM while it tails a file being written, more lines are
+// appended while it is down, and it is started again: every line comes out exactly once.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/integration/tail_support.h"
+#include "tests/testing/file_helpers.h"
+#include "tests/testing/process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace runnel::testing {
+namespace {
+
+constexpr int kFiles = 2;
+constexpr int kLines = 150000;  // per file: a third while down
+
+class TailRestartTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    agent_ = AgentBinary();
+    struct stat st;
+    if (agent_.empty() || stat(agent_.c_str(), &st) != 0) {
+      GTEST_SKIP() << "runnel-agent not built: " << agent_;
+    }
+    logs_ = dir_.Path("logs");
+    ASSERT_EQ(mkdir(logs_.c_str(), 0755), 0);
+    out_ = dir_.Path("out.jsonl");
+    config_ = dir_.Path("agent.toml");
+    ASSERT_TRUE(WriteFile(config_, "data_dir = \"" + dir_.Path("data") +
+                                       "\"\n"
+                                       "[inputs.logs]\n"
+                                       "type = \"tail\"\n"
+                                       "paths = [\"" +
+                                       logs_ +
+                                       "/*.log\"]\n"
+                                       "refresh_interval = \"100ms\"\n"
+                                       "poll_interval = \"20ms\"\n"
+                                       "checkpoint_interval = \"100ms\"\n"
+                                       "batch_max_events = 500\n"
+                                       "[outputs.o]\n"
+                                       "type = \"file\"\n"
+                                       "inputs = [\"logs\"]\n"
+                                       "path = \"" +
+                                       out_ + "\"\n"));
+  }
+  Process Start() {
+    Result<Process> p = Process::Spawn({{agent_, "-c", config_}, "", dir_.Path("agent.stderr")});
+    EXPECT_TRUE(p.has_value()) << p.error().ToString();
+    return p ? std::move(*p) : Process();
+  }
+  void Term(Process& p) {
+    ASSERT_TRUE(p.Signal(SIGTERM).ok()) << ReadFileOrEmpty(dir_.Path("agent.stderr"));
+    Result<ExitStatus> exit = p.Wait(std::chrono::seconds(60));
+    ASSERT_TRUE(exit.has_value()) << ReadFileOrEmpty(dir_.Path("agent.stderr"));
+    EXPECT_TRUE(exit->exited && exit->code == 0) << exit->ToString() << "\n"
+                                                 << ReadFileOrEmpty(dir_.Path("agent.stderr"));
+  }
+  // Appends lines [from, to] of every file, 100 lines per write.
+  void Append(int from, int to) {
+    for (int f = 0; f < kFiles; ++f) {
+      std::string chunk;
+      for (int seq = from; seq <= to; ++seq) {
+        chunk += WriterLine(f, seq);
+        if (seq % 100 == 0 || seq == to) {
+          ASSERT_TRUE(AppendFile(logs_ + "/f" + std::to_string(f) + ".log", chunk));
+          chunk.clear();
+        }
+      }
+    }
+  }
+  TempDir dir_;
+  std::string agent_, logs_, out_, config_;
+};
+
+TEST_F(TailRestartTest, SigtermMidStreamThenRestartLosesAndRepeatsNothing) {
+  for (int f = 0; f < kFiles; ++f) {
+    ASSERT_TRUE(WriteFile(logs_ + "/f" + std::to_string(f) + ".log", ""));
+  }
+  Process first = Start();
+  OutputFollower follower(out_);
+  ASSERT_TRUE(WriteFile(logs_ + "/ready.log", "ready\n"));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (follower.Poll() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(follower.size(), 1u) << ReadFileOrEmpty(dir_.Path("agent.stderr"));
+  // A writer keeps appending while the agent is stopped under it.
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    for (int seq = 1; seq <= 2 * kLines / 3; seq += 1000) {
+      Append(seq, seq + 999);
+      written = seq + 999;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a pace, not a sync
+    }
+  });
+  deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (follower.Poll() < static_cast<size_t>(kLines / 3) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  int written_at_term = written;
+  size_t read_at_term = follower.size();
+  Term(first);
+  writer.join();
+  size_t after_first = follower.Poll();
+  EXPECT_LT(after_first, static_cast<size_t>(kFiles * 2 * kLines / 3 + 1))
+      << "the stop was not mid-stream: SIGTERM after " << read_at_term << " lines out, "
+      << written_at_term << " written per file";
+  Append(2 * kLines / 3 + 1, kLines);  // while it is down
+
+  Process second = Start();
+  deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (follower.Poll() < static_cast<size_t>(kFiles * kLines + 1) &&
+         std::chrono::steady_clock::now() < deadline && second.running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Term(second);
+  follower.Poll();
+
+  std::vector<std::vector<int>> seen(kFiles, std::vector<int>(kLines + 1, 0));
+  std::vector<int> last(kFiles, 0);
+  int out_of_order = 0;
+  for (const OutputRecord& r : follower.records()) {
+    if (r.path == logs_ + "/ready.log") {
+      continue;
+    }
+    int f = -1;
+    int seq = 0;
+    ASSERT_TRUE(ParseWriterLine(r.log, &f, &seq) && f >= 0 && f < kFiles && seq >= 1 &&
+                seq <= kLines)
+        << r.log;
+    EXPECT_EQ(r.path, logs_ + "/f" + std::to_string(f) + ".log");
+    ++seen[f][seq];
+    out_of_order += seq <= last[f];
+    last[f] = seq;
+  }
+  EXPECT_EQ(out_of_order, 0);
+  for (int f = 0; f < kFiles; ++f) {
+    int missing = 0;
+    int repeated = 0;
+    for (int seq = 1; seq <= kLines; ++seq) {
+      missing += seen[f][seq] == 0;
+      repeated += seen[f][seq] > 1;
+    }
+    EXPECT_EQ(missing, 0) << "file " << f;
+    EXPECT_EQ(repeated, 0) << "file " << f;
+  }
+  EXPECT_EQ(follower.size(), static_cast<size_t>(kFiles * kLines + 1));
+}
+
+}  // namespace
+}  // namespace runnel::testing

@@ -1,0 +1,115 @@
+#pragma once
+// Shared pieces of the tail integration tests: where runnel-agent is, a JSON-lines output
+// reader that follows the file as it grows, and the line format the writers use.
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace runnel::testing {
+
+// $RUNNEL_BINARY_DIR/agent/runnel-agent, or "" when RUNNEL_BINARY_DIR is not set.
+inline std::string AgentBinary() {
+  const char* dir = getenv("RUNNEL_BINARY_DIR");
+  return dir == nullptr ? "" : std::string(dir) + "/agent/runnel-agent";
+}
+
+// "w<writer> <seq, 7 digits> <payload>\n"
+inline std::string WriterLine(int writer, int seq) {
+  char buf[128];
+  snprintf(buf, sizeof(buf), "w%d %07d the quick brown fox jumps over the lazy dog %d\n", writer,
+           seq, seq % 97);
+  return buf;
+}
+
+// Parses "w<writer> <seq> ..." back; false when the line is not one of ours.
+inline bool ParseWriterLine(std::string_view line, int* writer, int* seq) {
+  return sscanf(std::string(line.substr(0, 32)).c_str(), "w%d %d", writer, seq) == 2;
+}
+
+// The string value of "key" in one JSON object line (our output's simple shape), unescaped.
+inline bool JsonField(std::string_view json, std::string_view key, std::string* value) {
+  std::string pattern = "\"" + std::string(key) + "\":\"";
+  size_t pos = json.find(pattern);
+  if (pos == std::string_view::npos) {
+    return false;
+  }
+  value->clear();
+  for (size_t i = pos + pattern.size(); i < json.size(); ++i) {
+    char c = json[i];
+    if (c == '"') {
+      return true;
+    }
+    if (c == '\\' && i + 1 < json.size()) {
+      char e = json[++i];
+      value->push_back(e == 'n' ? '\n' : e == 't' ? '\t' : e);  // \" \\ \/ as themselves
+    } else {
+      value->push_back(c);
+    }
+  }
+  return false;
+}
+
+struct OutputRecord {
+  std::string log;
+  std::string path;
+};
+
+// Reads a JSON-lines file as it grows. Poll() only counts and keeps the complete lines added
+// since the last call (cheap, so a poll loop keeps up with the agent); records() parses them.
+class OutputFollower {
+ public:
+  explicit OutputFollower(std::string path) : path_(std::move(path)) {}
+  size_t Poll() {
+    int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return lines_.size();
+    }
+    char buf[1 << 16];
+    while (true) {
+      ssize_t n = pread(fd, buf, sizeof(buf), static_cast<off_t>(offset_));
+      if (n <= 0) {
+        break;
+      }
+      offset_ += static_cast<size_t>(n);
+      pending_.append(buf, static_cast<size_t>(n));
+    }
+    close(fd);
+    size_t start = 0;
+    while (true) {
+      size_t nl = pending_.find('\n', start);
+      if (nl == std::string::npos) {
+        break;
+      }
+      lines_.emplace_back(pending_, start, nl - start);
+      start = nl + 1;
+    }
+    pending_.erase(0, start);
+    return lines_.size();
+  }
+  size_t size() const { return lines_.size(); }
+  std::vector<OutputRecord> records() const {
+    std::vector<OutputRecord> out;
+    out.reserve(lines_.size());
+    for (const std::string& line : lines_) {
+      OutputRecord r;
+      JsonField(line, "log", &r.log);
+      JsonField(line, "path", &r.path);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+ private:
+  std::string path_;
+  size_t offset_ = 0;
+  std::string pending_;
+  std::vector<std::string> lines_;
+};
+
+}  // namespace runnel::testing
