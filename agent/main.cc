@@ -60,12 +60,6 @@ int Main(int argc, char** argv) {
     return 1;
   }
   const config::PipelineConfig& cfg = loaded.config;
-  if (options->validate) {
-    std::cout << options->config << ": valid (" << cfg.inputs.size() << " inputs, "
-              << cfg.filters.size() << " filters, " << cfg.outputs.size() << " outputs)\n";
-    return 0;
-  }
-
   LogLevel level = cfg.global.log_level;
   if (options->log_level.has_value() && !ParseLogLevel(*options->log_level, &level)) {
     std::cerr << "--log-level: '" << *options->log_level
@@ -73,8 +67,12 @@ int Main(int argc, char** argv) {
     return 2;
   }
   SetLogLevel(level);
+  if (!options->validate) {
+    BlockSignals();  // before any thread exists, so only the daemon loop receives them
+  }
 
-  BlockSignals();
+  // Creating every component is part of validation: a plugin checks what its schema cannot
+  // (a regex that does not compile, say). Nothing is started, no file is touched.
   MetricsRegistry metrics;
   runtime::PipelineSpec spec;
   spec.data_dir = cfg.global.data_dir;
@@ -87,6 +85,11 @@ int Main(int argc, char** argv) {
   if (!pipeline.has_value()) {
     std::cerr << pipeline.error().message() << "\n";
     return 1;
+  }
+  if (options->validate) {
+    std::cout << options->config << ": valid (" << cfg.inputs.size() << " inputs, "
+              << cfg.filters.size() << " filters, " << cfg.outputs.size() << " outputs)\n";
+    return 0;
   }
   return Run(**pipeline);
 }

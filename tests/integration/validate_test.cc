@@ -86,6 +86,26 @@ TEST(Validate, BrokenConfigsPrintTheExpectedErrors) {
   }
 }
 
+TEST(Validate, ErrorsFoundWhenCreatingPluginsAreReported) {
+  TempDir tmp;
+  const std::string config = tmp.Path("regex.toml");
+  FILE* f = fopen(config.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("data_dir = \"" , f);
+  fputs(tmp.Path("data").c_str(), f);
+  fputs("\"\n[inputs.gen]\ntype = \"generate\"\n"
+        "[filters.p]\ntype = \"parse\"\ninputs = [\"gen\"]\nformat = \"regex\"\n"
+        "regex = \"(?P<a>[a-\"\n"
+        "[outputs.n]\ntype = \"null\"\ninputs = [\"p\"]\n",
+        f);
+  fclose(f);
+  AgentRun r = Validate(config, tmp.path(), tmp);
+  EXPECT_EQ(r.status.ToString(), "exit 1");
+  EXPECT_EQ(r.err, config + ":8:9: filters.p (parse): key 'regex': does not compile: "
+                   "missing ]: [a-\n");
+  EXPECT_FALSE(fs::exists(tmp.Path("data")));  // validation touches nothing
+}
+
 TEST(Validate, ExitCodesOfTheOtherCommands) {
   TempDir tmp;
   Process::Options o;
