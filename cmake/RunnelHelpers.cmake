@@ -1,6 +1,10 @@
 # Helper functions shared by every CMakeLists.txt of the project.
 
 set(RUNNEL_WARNINGS -Wall -Wextra -Wno-unused-parameter)
+# GCC 12 reports -Wrestrict on std::string concatenation at -O2 (GCC bug 105329).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  list(APPEND RUNNEL_WARNINGS -Wno-restrict)
+endif()
 if(RUNNEL_WERROR)
   list(APPEND RUNNEL_WARNINGS -Werror)
 endif()

@@ -111,6 +111,29 @@ Status AppendObjectDepth(MsgpackReader& r, std::string* out, int depth) {
   return OkStatus();
 }
 
+// True when the msgpack map `record` has the top-level key `key`. Malformed input: false (the
+// caller reports it while rendering).
+bool HasKey(std::string_view record, std::string_view key) {
+  MsgpackReader r(record);
+  auto head = r.Next();
+  if (!head.has_value() || head->type != MsgType::kMap) {
+    return false;
+  }
+  for (uint32_t i = 0; i < head->count; ++i) {
+    auto k = r.Next();
+    if (!k.has_value()) {
+      return false;
+    }
+    if ((k->type == MsgType::kStr || k->type == MsgType::kBin) && k->data == key) {
+      return true;
+    }
+    if (!r.Skip().ok()) {
+      return false;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void JsonWriter::AppendString(std::string_view s, std::string* out) {
@@ -183,7 +206,7 @@ Status JsonWriter::AppendEvent(EventTime time, std::string_view record, std::str
   }
   out->push_back('{');
   bool first = true;
-  if (!time_key_.empty()) {
+  if (!time_key_.empty() && !HasKey(record, time_key_)) {
     AppendString(time_key_, out);
     out->push_back(':');
     AppendTime(time, out);

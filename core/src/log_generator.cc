@@ -8,9 +8,8 @@
 #include "log_vocabulary.h"
 
 namespace runnel {
+namespace log_vocabulary {
 namespace {
-
-using namespace log_vocabulary;  // NOLINT: the tables are this file's private words
 
 // SplitMix64: tiny, fast, statistically sound and fully specified here, so the bytes never depend
 // on the standard library's engines or distributions.
@@ -304,6 +303,33 @@ void AppendWebPath(uint64_t& rng, std::string* out) {
 }
 
 }  // namespace
+}  // namespace log_vocabulary
+
+using log_vocabulary::AppendApiPath;
+using log_vocabulary::AppendHex;
+using log_vocabulary::AppendIp;
+using log_vocabulary::AppendMessage;
+using log_vocabulary::AppendPadded;
+using log_vocabulary::AppendUint;
+using log_vocabulary::AppendWebPath;
+using log_vocabulary::CivilFromDays;
+using log_vocabulary::kAgents;
+using log_vocabulary::kLevels;
+using log_vocabulary::kMethods;
+using log_vocabulary::kMonths;
+using log_vocabulary::kReferers;
+using log_vocabulary::kServices;
+using log_vocabulary::kUserNames;
+using log_vocabulary::LatencyMicros;
+using log_vocabulary::Level;
+using log_vocabulary::LevelName;
+using log_vocabulary::LevelUpper;
+using log_vocabulary::NextRandom;
+using log_vocabulary::PickFrom;
+using log_vocabulary::Put2;
+using log_vocabulary::Put4;
+using log_vocabulary::StatusFor;
+using log_vocabulary::Uniform;
 
 Result<LogGenerator::Format> LogGenerator::ParseFormat(std::string_view name) {
   if (name == "json") {

@@ -116,6 +116,20 @@ TEST(JsonWriter, EscapesAndFormatsTime) {
   EXPECT_EQ(out.substr(0, 20), "{\"ts\":1700000000005,");
 }
 
+TEST(JsonWriter, RecordsOwnTimeFieldWinsOverTheEventTime) {
+  std::string rec;
+  MsgpackWriter w(&rec);
+  w.MapHeader(2);
+  w.Str("msg");
+  w.Str("m");
+  w.Str("time");
+  w.Str("yesterday");
+  JsonWriter json("time", JsonTimeFormat::kUnixMillis);
+  std::string out;
+  ASSERT_TRUE(json.AppendEvent(EventTime{1, 0}, rec, &out).ok());
+  EXPECT_EQ(out, R"({"msg":"m","time":"yesterday"})");
+}
+
 TEST(JsonWriter, MalformedRecordLeavesOutputUnchanged) {
   std::string rec("\x82\xa1k", 3);  // map of 2, key "k", then nothing
   JsonWriter json("", JsonTimeFormat::kRfc3339);

@@ -91,7 +91,7 @@ TEST(TailRotationTest, EveryLineOnceInOrderThroughRotations) {
                                     "path = \"" +
                                     out + "\"\n"));
   std::string stderr_path = dir.Path("agent.stderr");
-  Result<Process> p = Process::Spawn({{agent, "-c", config}, "", stderr_path});
+  Result<Process> p = Process::Spawn({{agent, "-c", config}, "", stderr_path, ""});
   ASSERT_TRUE(p.has_value()) << p.error().ToString();
 
   // Writers start once the agent is reading.

@@ -27,6 +27,7 @@ class Process {
     std::vector<std::string> argv;  // argv[0] is the program's path
     std::string stdout_path;        // empty: /dev/null
     std::string stderr_path;        // empty: /dev/null
+    std::string cwd;                // empty: this process's working directory
   };
 
   Process() = default;

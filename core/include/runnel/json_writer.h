@@ -26,7 +26,9 @@ class JsonWriter {
   JsonWriter(std::string time_key, JsonTimeFormat time_format)
       : time_key_(std::move(time_key)), time_format_(time_format) {}
 
-  // Appends `{"<time_key>":<time>,<record fields>}` for the msgpack map `record`.
+  // Appends `{"<time_key>":<time>,<record fields>}` for the msgpack map `record`. When the record
+  // has a field named time_key itself, that field is written and the event time is not, so a
+  // key never appears twice and no data of the record is lost.
   // DataLoss when the record is not valid msgpack; *out is then unchanged.
   Status AppendEvent(EventTime time, std::string_view record, std::string* out);
 

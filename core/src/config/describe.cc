@@ -23,16 +23,6 @@ std::string ShortTypeName(FieldType type) {
   }
 }
 
-std::string Bound(FieldType type, int64_t v) {
-  if (type == FieldType::kDuration) {
-    return FormatDuration(std::chrono::milliseconds(v));
-  }
-  if (type == FieldType::kSize && v >= 0) {
-    return FormatSize(static_cast<uint64_t>(v));
-  }
-  return std::to_string(v);
-}
-
 std::string FullDescription(const FieldSpec& spec) {
   std::string text = spec.description;
   auto append = [&text](const std::string& more) {
@@ -47,20 +37,47 @@ std::string FullDescription(const FieldSpec& spec) {
   if (spec.type == FieldType::kEnum && !spec.choices.empty()) {
     append("One of " + Join(spec.choices, "\"") + ".");
   }
-  if (spec.min.has_value() && spec.max.has_value()) {
-    append("From " + Bound(spec.type, *spec.min) + " to " + Bound(spec.type, *spec.max) + ".");
-  } else if (spec.min.has_value()) {
-    append("At least " + Bound(spec.type, *spec.min) + ".");
-  } else if (spec.max.has_value()) {
-    append("At most " + Bound(spec.type, *spec.max) + ".");
+  if (std::string bounds = DescribeBounds(spec); !bounds.empty()) {
+    bounds[0] = static_cast<char>(bounds[0] - 'a' + 'A');
+    append(bounds + ".");
   }
   return text;
 }
 
 using Row = std::vector<std::string>;
 
-// Rows as columns padded to the widest cell; the last column is not padded.
-std::string Table(const std::vector<Row>& rows) {
+// Output lines are kept within this many columns where words allow.
+constexpr size_t kLineWidth = 100;
+
+// `text` broken at spaces into lines of at most `width` columns (a longer word gets its own line).
+std::vector<std::string> Wrap(const std::string& text, size_t width) {
+  std::vector<std::string> lines;
+  std::string line;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(' ', pos);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    const std::string word = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (word.empty()) {
+      continue;
+    }
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      lines.push_back(std::move(line));
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty() || lines.empty()) {
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+// The widest cell of each column over `rows`.
+std::vector<size_t> ColumnWidths(const std::vector<Row>& rows) {
   std::vector<size_t> widths;
   for (const Row& row : rows) {
     widths.resize(std::max(widths.size(), row.size()), 0);
@@ -68,18 +85,38 @@ std::string Table(const std::vector<Row>& rows) {
       widths[i] = std::max(widths[i], row[i].size());
     }
   }
+  return widths;
+}
+
+// Rows indented by two, columns padded to `widths`; the last column is wrapped, continuation lines
+// aligned under it.
+std::string Table(const std::vector<Row>& rows, const std::vector<size_t>& widths) {
   std::string out;
   for (const Row& row : rows) {
     std::string line = "  ";
-    for (size_t i = 0; i < row.size(); ++i) {
+    for (size_t i = 0; i + 1 < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) {
-        line.append(widths[i] - row[i].size() + 2, ' ');
+      line.append(widths[i] - row[i].size() + 2, ' ');
+    }
+    const size_t indent = line.size();
+    const size_t width = indent + 30 > kLineWidth ? 30 : kLineWidth - indent;
+    const std::vector<std::string> wrapped = Wrap(row.empty() ? "" : row.back(), width);
+    for (size_t i = 0; i < wrapped.size(); ++i) {
+      std::string text = (i == 0 ? line : std::string(indent, ' ')) + wrapped[i];
+      while (!text.empty() && text.back() == ' ') {
+        text.pop_back();
       }
+      out += text + "\n";
     }
-    while (!line.empty() && line.back() == ' ') {
-      line.pop_back();
-    }
+  }
+  return out;
+}
+
+std::string Table(const std::vector<Row>& rows) { return Table(rows, ColumnWidths(rows)); }
+
+std::string Paragraph(const std::string& text) {
+  std::string out;
+  for (const std::string& line : Wrap(text, kLineWidth)) {
     out += line + "\n";
   }
   return out;
@@ -101,11 +138,10 @@ std::string DescribePlugin(const PluginInfo& info) {
   std::string out = info.name + " (" + std::string(PluginKindName(info.kind)) + " plugin, " +
                     std::string(StabilityName(info.stability)) + ")\n";
   if (!info.description.empty()) {
-    out += info.description + "\n";
+    out += Paragraph(info.description);
   }
   out += "\n";
-  std::vector<Row> leading = {
-      {"type", "string", "(required)", "Must be \"" + info.name + "\"."}};
+  std::vector<Row> leading = {{"type", "string", "(required)", "Must be \"" + info.name + "\"."}};
   if (info.kind != PluginKind::kInput) {
     leading.push_back({"inputs", "array of strings", "(required)",
                        "Names or globs of the inputs and filters that feed this one."});
@@ -115,6 +151,12 @@ std::string DescribePlugin(const PluginInfo& info) {
 }
 
 std::string ListPlugins(const PluginRegistry& registry) {
+  // One set of column widths for every kind, so that the three lists line up.
+  std::vector<Row> all;
+  for (const PluginInfo* info : registry.All()) {
+    all.push_back({info->name, std::string(StabilityName(info->stability)), info->description});
+  }
+  const std::vector<size_t> widths = ColumnWidths(all);
   std::string out;
   for (PluginKind kind : {PluginKind::kInput, PluginKind::kFilter, PluginKind::kOutput}) {
     std::string section(PluginKindSection(kind));
@@ -124,11 +166,11 @@ std::string ListPlugins(const PluginRegistry& registry) {
     std::vector<Row> rows;
     for (const PluginInfo* info : registry.All()) {
       if (info->kind == kind) {
-        rows.push_back({info->name, std::string(StabilityName(info->stability)),
-                        info->description});
+        rows.push_back(
+            {info->name, std::string(StabilityName(info->stability)), info->description});
       }
     }
-    out += rows.empty() ? "  (none)\n" : Table(rows);
+    out += rows.empty() ? "  (none)\n" : Table(rows, widths);
   }
   return out;
 }

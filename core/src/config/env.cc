@@ -22,13 +22,14 @@ Environment Environment::Process() {
 }
 
 Environment Environment::FromMap(std::map<std::string, std::string> vars) {
-  return Environment([vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) {
-      return std::nullopt;
-    }
-    return it->second;
-  });
+  return Environment(
+      [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+        auto it = vars.find(name);
+        if (it == vars.end()) {
+          return std::nullopt;
+        }
+        return it->second;
+      });
 }
 
 std::expected<std::string, ExpandError> ExpandVariables(std::string_view text,
@@ -55,9 +56,9 @@ std::expected<std::string, ExpandError> ExpandVariables(std::string_view text,
     }
     const size_t close = text.find('}', i + 2);
     if (close == std::string_view::npos) {
-      return std::unexpected(ExpandError{
-          "unterminated '${' in \"" + std::string(text) + "\"",
-          "write ${NAME} or ${NAME:-default}; write $$ for a literal '$'"});
+      return std::unexpected(
+          ExpandError{"unterminated '${' in \"" + std::string(text) + "\"",
+                      "write ${NAME} or ${NAME:-default}; write $$ for a literal '$'"});
     }
     const std::string_view inner = text.substr(i + 2, close - i - 2);
     size_t n = 0;
@@ -71,10 +72,10 @@ std::expected<std::string, ExpandError> ExpandVariables(std::string_view text,
     const std::string_view rest = inner.substr(n);
     const bool has_default = rest.starts_with(":-");
     if (name.empty() || (!rest.empty() && !has_default)) {
-      return std::unexpected(ExpandError{
-          "invalid variable reference '${" + std::string(inner) + "}'",
-          "write ${NAME} or ${NAME:-default} where NAME is letters, digits and '_'; "
-          "write $$ for a literal '$'"});
+      return std::unexpected(
+          ExpandError{"invalid variable reference '${" + std::string(inner) + "}'",
+                      "write ${NAME} or ${NAME:-default} where NAME is letters, digits and '_'; "
+                      "write $$ for a literal '$'"});
     }
     std::optional<std::string> value = env.Get(name);
     if (has_default && (!value.has_value() || value->empty())) {

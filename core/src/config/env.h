@@ -13,8 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "runnel/status.h"
+#include <utility>
 
 namespace runnel::config {
 

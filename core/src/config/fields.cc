@@ -28,39 +28,23 @@ std::string KeyPrefix(const FieldSpec& spec) { return "key '" + spec.name + "' "
 
 void WrongType(const FieldSpec& spec, const toml::node& at, const std::string& got,
                const std::string& component, DiagnosticSink& sink) {
-  sink.Error(LocationOf(at), component, KeyPrefix(spec) + "must be " + Expected(spec) + ", got " + got,
+  sink.Error(LocationOf(at), component,
+             KeyPrefix(spec) + "must be " + Expected(spec) + ", got " + got,
              "e.g. " + ExampleFor(spec));
-}
-
-std::string FormatBound(FieldType type, int64_t v) {
-  switch (type) {
-    case FieldType::kDuration:
-      return FormatDuration(std::chrono::milliseconds(v));
-    case FieldType::kSize:
-      return v < 0 ? std::to_string(v) : FormatSize(static_cast<uint64_t>(v));
-    default:
-      return std::to_string(v);
-  }
 }
 
 // Reports and returns false when `value` is outside the field's bounds. `shown` is the value as
 // the message prints it.
-bool CheckRange(const FieldSpec& spec, const toml::node& at, int64_t value, const std::string& shown,
-                const std::string& component, DiagnosticSink& sink) {
+bool CheckRange(const FieldSpec& spec, const toml::node& at, int64_t value,
+                const std::string& shown, const std::string& component, DiagnosticSink& sink) {
   const bool below = spec.min.has_value() && value < *spec.min;
   const bool above = spec.max.has_value() && value > *spec.max;
   if (!below && !above) {
     return true;
   }
-  std::string hint;
-  if (spec.min.has_value() && spec.max.has_value()) {
-    hint = "it must be between " + FormatBound(spec.type, *spec.min) + " and " +
-           FormatBound(spec.type, *spec.max) + " (inclusive)";
-  } else if (spec.min.has_value()) {
-    hint = "it must be at least " + FormatBound(spec.type, *spec.min);
-  } else {
-    hint = "it must be at most " + FormatBound(spec.type, *spec.max);
-  }
+  const bool between = spec.min.has_value() && spec.max.has_value() && *spec.min != INT64_MIN &&
+                       *spec.max != INT64_MAX;
+  std::string hint = "it must be " + DescribeBounds(spec) + (between ? " (inclusive)" : "");
   sink.Error(LocationOf(at), component, KeyPrefix(spec) + "is out of range: " + shown,
              std::move(hint));
   return false;
@@ -147,7 +131,7 @@ std::optional<ConfigValue> ConvertStringList(const FieldSpec& spec, const toml::
 
 std::optional<ConfigValue> ConvertStringMap(const FieldSpec& spec, const toml::node& node,
                                             const std::string& component, DiagnosticSink& sink) {
-  auto* table = const_cast<toml::node&>(node).as_table();
+  const toml::table* table = node.as_table();
   if (table == nullptr) {
     WrongType(spec, node, TomlTypeName(node), component, sink);
     return std::nullopt;
@@ -180,8 +164,8 @@ std::optional<ConfigValue> ConvertEnum(const FieldSpec& spec, const toml::node& 
     if (auto close = Closest(s->get(), spec.choices)) {
       hint = "did you mean " + Quote(*close) + "? " + hint;
     }
-    sink.Error(LocationOf(node), component, KeyPrefix(spec) + "has invalid value " + Quote(s->get()),
-               std::move(hint));
+    sink.Error(LocationOf(node), component,
+               KeyPrefix(spec) + "has invalid value " + Quote(s->get()), std::move(hint));
     return std::nullopt;
   }
   return ConfigValue{s->get(), LocationOf(node)};
@@ -203,7 +187,7 @@ std::string ExampleFor(const FieldSpec& spec) {
     case FieldType::kFloat:
       return lhs + "0.5";
     case FieldType::kString:
-      return lhs + "\"text\"";
+      return lhs + "\"...\"";
     case FieldType::kStringList:
       return lhs + "[\"a\", \"b\"]";
     case FieldType::kStringMap:
@@ -289,13 +273,16 @@ std::optional<ConfigValue> DefaultValue(const FieldSpec& spec, const SourceLocat
   return value;
 }
 
-void ValidateFields(toml::table& table, const Schema& schema, const std::vector<std::string>& skip,
-                    const SourceLocation& table_location, const std::string& component,
-                    ConfigNode& node, DiagnosticSink& sink) {
+void ValidateFields(const toml::table& table, const Schema& schema,
+                    const std::vector<std::string>& skip, const SourceLocation& table_location,
+                    const std::string& component, const std::string& plugin, ConfigNode& node,
+                    DiagnosticSink& sink) {
   std::vector<std::string> known = skip;
   for (const FieldSpec& spec : schema.fields()) {
     known.push_back(spec.name);
   }
+  // Keys an unknown key was taken for: not reported missing as well.
+  std::vector<std::string> suggested;
   for (const auto& [key, value] : EntriesInFileOrder(table)) {
     const std::string name(key->str());
     if (std::find(skip.begin(), skip.end(), name) != skip.end()) {
@@ -306,6 +293,7 @@ void ValidateFields(toml::table& table, const Schema& schema, const std::vector<
       std::string hint;
       if (auto close = Closest(name, known)) {
         hint = "did you mean '" + *close + "'?";
+        suggested.push_back(*close);
       } else {
         std::vector<std::string> sorted = known;
         std::sort(sorted.begin(), sorted.end());
@@ -323,13 +311,12 @@ void ValidateFields(toml::table& table, const Schema& schema, const std::vector<
       continue;
     }
     if (spec.required) {
-      std::string description = spec.description;
-      if (!description.empty() && description.back() == '.') {
-        description.pop_back();
+      if (std::find(suggested.begin(), suggested.end(), spec.name) != suggested.end()) {
+        continue;
       }
       std::string hint = "add e.g. " + ExampleFor(spec);
-      if (!description.empty()) {
-        hint += " (" + description + ")";
+      if (!plugin.empty()) {
+        hint += "; runnel-agent --describe " + plugin + " explains every key";
       }
       sink.Error(table_location, component, "missing required key '" + spec.name + "'",
                  std::move(hint));

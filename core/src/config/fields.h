@@ -6,17 +6,17 @@
 // missing keys), prefixed by the component label given:
 //   unknown key 'pahts'                                   hint: did you mean 'paths'?
 //   key 'paths' must be an array of strings, got a string hint: e.g. paths = ["a", "b"]
-//   missing required key 'paths'                          hint: paths (array of strings): ...
+//   missing required key 'paths'                          hint: add e.g. paths = ["a", "b"]; ...
 //   key 'format' has invalid value "xml"                  hint: allowed values: "json", ...
 //   key 'flush' has invalid duration "5 sec"              hint: kDurationForms
 //   key 'max_size' has invalid size "10 megs"             hint: kSizeForms
 //   key 'workers' is out of range: 100                    hint: it must be between 1 and 64
 
+#include <toml++/toml.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "config/diagnostic.h"
 #include "runnel/config_node.h"
@@ -35,10 +35,13 @@ std::optional<ConfigValue> DefaultValue(const FieldSpec& spec, const SourceLocat
 
 // Validates every key of `table` but those in `skip` (handled by the caller, yet offered as
 // suggestions) against `schema`: unknown keys, types, choices, ranges, missing required keys.
-// Sets each accepted value, and each default for a key not given, on `node`.
-void ValidateFields(toml::table& table, const Schema& schema, const std::vector<std::string>& skip,
-                    const SourceLocation& table_location, const std::string& component,
-                    ConfigNode& node, DiagnosticSink& sink);
+// A required key that an unknown key was taken for ("did you mean 'paths'?") is not reported
+// missing as well. `plugin` names the plugin for the missing-key hint. Sets each accepted value,
+// and each default for a key not given, on `node`.
+void ValidateFields(const toml::table& table, const Schema& schema,
+                    const std::vector<std::string>& skip, const SourceLocation& table_location,
+                    const std::string& component, const std::string& plugin, ConfigNode& node,
+                    DiagnosticSink& sink);
 
 // The example a hint shows for `spec`: "paths = [\"a\", \"b\"]", or its default when it has one.
 std::string ExampleFor(const FieldSpec& spec);

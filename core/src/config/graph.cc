@@ -24,11 +24,15 @@ class Resolver {
   }
 
   void Run() {
+    const size_t errors_before = sink_.error_count();
     for (size_t i = 0; i < nodes_.size(); ++i) {
       ResolveInputs(i);
     }
     FindCycles();
-    WarnUnread();
+    // With broken wiring, "nothing reads from X" mostly follows from a mistyped reference.
+    if (sink_.error_count() == errors_before) {
+      WarnUnread();
+    }
   }
 
  private:
@@ -64,8 +68,11 @@ class Resolver {
       return;
     }
     if (!node.has_inputs) {
-      sink_.Error(node.location, node.label, "missing required key 'inputs'",
-                  "list what feeds this component, e.g. inputs = [\"app\"]; " + ExistHint(i));
+      const std::vector<std::string> readable = Readable(i);
+      const std::string example = readable.empty() ? "app" : readable.front();
+      sink_.Error(
+          node.location, node.label, "missing required key 'inputs'",
+          "list what feeds this component, e.g. inputs = [\"" + example + "\"]; " + ExistHint(i));
       return;
     }
     if (node.inputs.empty()) {
@@ -168,9 +175,9 @@ class Resolver {
         visit(v);
       }
     }
-    std::sort(components.begin(), components.end(),
-              [](const auto& a, const auto& b) { return *std::min_element(a.begin(), a.end()) <
-                                                        *std::min_element(b.begin(), b.end()); });
+    std::sort(components.begin(), components.end(), [](const auto& a, const auto& b) {
+      return *std::min_element(a.begin(), a.end()) < *std::min_element(b.begin(), b.end());
+    });
     for (const std::vector<size_t>& component : components) {
       const size_t start = *std::min_element(component.begin(), component.end());
       const bool self_loop =

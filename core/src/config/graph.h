@@ -8,7 +8,8 @@
 //   - a glob (*, ?, [..]) must match at least one input or filter (never the component itself);
 //   - filters must not form a cycle: "cycle among filters: filters.a -> filters.b -> filters.a",
 //     printed in the direction data flows, from the cycle's member defined first;
-//   - an input or filter nothing reads from is a warning, not an error.
+//   - an input or filter nothing reads from is a warning, not an error; only given when the
+//     wiring has no error (a mistyped reference would make it misleading).
 
 #include <string>
 #include <vector>
@@ -24,7 +25,7 @@ struct InputRef {
 };
 
 struct GraphNode {
-  std::string kind;   // "inputs", "filters", "outputs"
+  std::string kind;  // "inputs", "filters", "outputs"
   std::string name;
   std::string label;  // how messages name it: "filters.json (parse)"
   SourceLocation location;

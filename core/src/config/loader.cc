@@ -29,7 +29,7 @@ std::optional<PluginKind> KindOfSection(const std::string& section) {
 // What an unknown section name most likely meant: "input" -> "inputs", "sinks" -> "outputs".
 std::optional<std::string> GuessSection(const std::string& name) {
   static const std::map<std::string, std::string> kAliases = {
-      {"source", "inputs"},   {"sources", "inputs"}, {"transform", "filters"},
+      {"source", "inputs"},      {"sources", "inputs"}, {"transform", "filters"},
       {"transforms", "filters"}, {"sink", "outputs"},   {"sinks", "outputs"},
   };
   if (auto it = kAliases.find(name); it != kAliases.end()) {
@@ -128,8 +128,8 @@ class Loader {
       if (!any) {
         const std::string section(PluginKindSection(kind));
         sink_.Error(SourceLocation{main_path, 0, 0}, "", "no " + section + " are defined",
-                    "declare one as [" + section + ".NAME] with a type, one of: " +
-                        Join(registry_.Names(kind)));
+                    "declare one as [" + section +
+                        ".NAME] with a type, one of: " + Join(registry_.Names(kind)));
       }
     }
   }
@@ -221,10 +221,6 @@ class Loader {
     const std::string section(PluginKindSection(raw.kind));
     const std::string kind_name(PluginKindName(raw.kind));
     const std::string id = section + "." + raw.name;
-    if (!IsValidComponentName(raw.name)) {
-      sink_.Error(raw.location, id, "invalid component name '" + raw.name + "'",
-                  "names may contain only letters, digits, '_' and '-'");
-    }
     const PluginInfo* plugin = nullptr;
     std::string type;
     auto type_it = raw.table->find("type");
@@ -232,9 +228,9 @@ class Loader {
     const std::string none = "no " + kind_name + " plugins are available in this build";
     if (type_it == raw.table->end()) {
       sink_.Error(raw.location, id, "missing required key 'type'",
-                  plugins.empty() ? none
-                                  : "set it to one of the " + kind_name + " plugins: " +
-                                        Join(plugins));
+                  plugins.empty()
+                      ? none
+                      : "set it to one of the " + kind_name + " plugins: " + Join(plugins));
     } else {
       toml::node& type_node = type_it->second;
       ExpandStrings(type_node, env_, id, sink_);
@@ -254,6 +250,10 @@ class Loader {
       }
     }
     const std::string label = plugin != nullptr ? id + " (" + type + ")" : id;
+    if (!IsValidComponentName(raw.name)) {
+      sink_.Error(raw.location, label, "invalid component name '" + raw.name + "'",
+                  "names may contain only letters, digits, '_' and '-'");
+    }
     for (const auto& [key, value] : EntriesInFileOrder(*raw.table)) {
       if (key->str() != "type") {
         ExpandStrings(*value, env_, label, sink_);
@@ -267,8 +267,19 @@ class Loader {
 
     ConfigNode node(section, raw.name, type, raw.location);
     if (plugin != nullptr) {
-      ValidateFields(*raw.table, plugin->schema, {"type", "inputs"}, raw.location, label, node,
-                     sink_);
+      std::vector<std::string> skip = {"type", "inputs"};
+      // A top-level key written after a [section] header lands in that section in TOML.
+      for (const auto& [key, value] : EntriesInFileOrder(*raw.table)) {
+        const std::string name(key->str());
+        if (GlobalSchema().Find(name) != nullptr && plugin->schema.Find(name) == nullptr) {
+          sink_.Error(LocationOf(*key), label, "unknown key '" + name + "'",
+                      "'" + name +
+                          "' is a top-level key: move it above the first [section] "
+                          "header of its file");
+          skip.push_back(name);
+        }
+      }
+      ValidateFields(*raw.table, plugin->schema, skip, raw.location, label, type, node, sink_);
     }
     return node;
   }
@@ -317,13 +328,11 @@ void SortByPosition(std::vector<Diagnostic>& diagnostics, const std::vector<std:
     auto it = std::find(files.begin(), files.end(), file);
     return it == files.end() ? -1 : static_cast<int>(it - files.begin());
   };
-  std::stable_sort(diagnostics.begin(), diagnostics.end(),
-                   [&](const Diagnostic& a, const Diagnostic& b) {
-                     return std::tuple(file_index(a.location.file), a.location.line,
-                                       a.location.column) <
-                            std::tuple(file_index(b.location.file), b.location.line,
-                                       b.location.column);
-                   });
+  std::stable_sort(
+      diagnostics.begin(), diagnostics.end(), [&](const Diagnostic& a, const Diagnostic& b) {
+        return std::tuple(file_index(a.location.file), a.location.line, a.location.column) <
+               std::tuple(file_index(b.location.file), b.location.line, b.location.column);
+      });
 }
 
 }  // namespace
@@ -357,8 +366,8 @@ const Schema& GlobalSchema() {
 
 bool IsValidComponentName(const std::string& name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 

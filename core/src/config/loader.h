@@ -42,7 +42,7 @@ namespace runnel::config {
 struct GlobalConfig {
   std::string data_dir = "/var/lib/runnel";
   LogLevel log_level = LogLevel::kInfo;
-  uint64_t memory_limit = 256ull << 20;              // bytes
+  uint64_t memory_limit = 256ull << 20;  // bytes
   std::chrono::milliseconds shutdown_timeout{30'000};
 };
 
@@ -57,9 +57,9 @@ struct PipelineConfig {
 };
 
 struct ConfigLoadResult {
-  PipelineConfig config;            // complete only when ok()
-  std::vector<Diagnostic> errors;   // sorted by file (in read order), line and column
-  std::vector<Diagnostic> warnings; // same order; never make the config invalid
+  PipelineConfig config;             // complete only when ok()
+  std::vector<Diagnostic> errors;    // sorted by file (in read order), line and column
+  std::vector<Diagnostic> warnings;  // same order; never make the config invalid
 
   bool ok() const { return errors.empty(); }
   // The errors as printed for a user (`runnel-agent --validate`), one or two lines each, each

@@ -7,11 +7,11 @@
 // Each file is read once, however often it is named. A literal include path that does not exist
 // is an error; a glob that matches nothing is not. Private to core/src/config.
 
+#include <toml++/toml.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "config/diagnostic.h"
 #include "config/env.h"

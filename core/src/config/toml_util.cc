@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -44,18 +45,31 @@ std::string TomlTypeName(const toml::node& node) {
   return "nothing";
 }
 
-std::vector<TableEntry> EntriesInFileOrder(toml::table& table) {
-  std::vector<TableEntry> entries;
+namespace {
+
+template <typename Entry, typename Table>
+std::vector<Entry> SortedEntries(Table& table) {
+  std::vector<Entry> entries;
   entries.reserve(table.size());
   for (auto& [key, node] : table) {
     entries.emplace_back(&key, &node);
   }
-  std::stable_sort(entries.begin(), entries.end(), [](const TableEntry& a, const TableEntry& b) {
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     const auto& pa = a.first->source().begin;
     const auto& pb = b.first->source().begin;
     return std::pair(pa.line, pa.column) < std::pair(pb.line, pb.column);
   });
   return entries;
+}
+
+}  // namespace
+
+std::vector<TableEntry> EntriesInFileOrder(toml::table& table) {
+  return SortedEntries<TableEntry>(table);
+}
+
+std::vector<ConstTableEntry> EntriesInFileOrder(const toml::table& table) {
+  return SortedEntries<ConstTableEntry>(table);
 }
 
 namespace {
@@ -77,6 +91,11 @@ std::string LineOf(const std::string& text, size_t line) {
 }  // namespace
 
 bool ParseTomlFile(const std::string& path, toml::table* out, DiagnosticSink& sink) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    sink.Error(SourceLocation{path, 0, 0}, "", "cannot read config file: it is a directory");
+    return false;
+  }
   errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -107,7 +126,8 @@ bool ParseTomlFile(const std::string& path, toml::table* out, DiagnosticSink& si
                std::move(hint));
     return false;
   } catch (const std::exception& e) {
-    sink.Error(SourceLocation{path, 0, 0}, "", std::string("cannot parse config file: ") + e.what());
+    sink.Error(SourceLocation{path, 0, 0}, "",
+               std::string("cannot parse config file: ") + e.what());
     return false;
   }
   return true;

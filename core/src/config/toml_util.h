@@ -3,11 +3,11 @@
 // SourceLocations, tables are walked in file order (toml++ keeps keys sorted by name).
 // Private to core/src/config.
 
+#include <toml++/toml.h>
+
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "config/diagnostic.h"
 #include "config/env.h"
@@ -25,7 +25,9 @@ std::string TomlTypeName(const toml::node& node);
 
 // The entries of `table` ordered by where their keys appear in the file.
 using TableEntry = std::pair<const toml::key*, toml::node*>;
+using ConstTableEntry = std::pair<const toml::key*, const toml::node*>;
 std::vector<TableEntry> EntriesInFileOrder(toml::table& table);
+std::vector<ConstTableEntry> EntriesInFileOrder(const toml::table& table);
 
 // Parses the file at `path` (also the name positions are reported with). On failure reports a
 // syntax or I/O error to `sink` and returns false. Never throws.

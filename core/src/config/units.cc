@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <utility>
 
 namespace runnel::config {
@@ -67,7 +68,11 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     return std::nullopt;
   }
   static constexpr std::array<std::pair<std::string_view, uint64_t>, 5> kUnits = {{
-      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000},
+      {"ms", 1},
+      {"s", 1000},
+      {"m", 60'000},
+      {"h", 3'600'000},
+      {"d", 86'400'000},
   }};
   for (const auto& [name, factor] : kUnits) {
     if (unit == name) {
@@ -131,7 +136,10 @@ std::string FormatDuration(std::chrono::milliseconds d) {
 
 std::string FormatSize(uint64_t bytes) {
   static constexpr std::array<std::pair<std::string_view, uint64_t>, 4> kUnits = {{
-      {"TiB", 1ull << 40}, {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10},
+      {"TiB", 1ull << 40},
+      {"GiB", 1ull << 30},
+      {"MiB", 1ull << 20},
+      {"KiB", 1ull << 10},
   }};
   if (bytes != 0) {
     for (const auto& [name, factor] : kUnits) {
@@ -141,6 +149,30 @@ std::string FormatSize(uint64_t bytes) {
     }
   }
   return std::to_string(bytes) + "B";
+}
+
+std::string DescribeBounds(const FieldSpec& spec) {
+  auto format = [&spec](int64_t v) {
+    if (spec.type == FieldType::kDuration && v >= 0) {
+      return FormatDuration(std::chrono::milliseconds(v));
+    }
+    if (spec.type == FieldType::kSize && v >= 0) {
+      return FormatSize(static_cast<uint64_t>(v));
+    }
+    return std::to_string(v);
+  };
+  const bool has_min = spec.min.has_value() && *spec.min != INT64_MIN;
+  const bool has_max = spec.max.has_value() && *spec.max != INT64_MAX;
+  if (has_min && has_max) {
+    return "between " + format(*spec.min) + " and " + format(*spec.max);
+  }
+  if (has_min) {
+    return "at least " + format(*spec.min);
+  }
+  if (has_max) {
+    return "at most " + format(*spec.max);
+  }
+  return "";
 }
 
 }  // namespace runnel::config

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "runnel/schema.h"
+
 namespace runnel::config {
 
 // nullopt when `text` is not a duration of the form above or overflows.
@@ -23,6 +25,10 @@ std::optional<uint64_t> ParseSize(std::string_view text);
 std::string FormatDuration(std::chrono::milliseconds d);
 // The largest exact binary unit: 268435456 -> "256MiB", 1000 -> "1000B".
 std::string FormatSize(uint64_t bytes);
+
+// The bounds of a kInt, kDuration or kSize field as text: "between 1 and 64", "at least 10ms",
+// "at most 1GiB", or "" when it has none. INT64_MIN and INT64_MAX count as no bound.
+std::string DescribeBounds(const FieldSpec& spec);
 
 // What the hints say about accepted forms.
 inline constexpr std::string_view kDurationForms =

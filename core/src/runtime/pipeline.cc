@@ -88,7 +88,7 @@ Status Pipeline::Build(const PluginRegistry& registry) {
   add_consumers(spec_.outputs);
 
   const uint64_t queue_bytes = std::clamp<uint64_t>(
-      spec_.memory_limit / (spec_.outputs.size() + 1), 1ull << 20, 64ull << 20);
+      spec_.memory_limit / (spec_.outputs.size() + 1), 1ull << 20, 16ull << 20);
   for (const ConfigNode& n : spec_.outputs) {
     const PluginInfo* info = registry.Find(PluginKind::kOutput, n.type());
     if (info == nullptr || !info->create_output) {

@@ -16,9 +16,6 @@ bool Matches(const Event& event, const GrepRule& rule) {
 
 }  // namespace
 
-GrepFilter::GrepFilter(GrepConfig config, PluginContext& context)
-    : config_(std::move(config)), dropped_(context.component_metrics.dropped) {}
-
 bool GrepFilter::Keep(const Event& event) const {
   for (const GrepRule& rule : config_.include) {
     if (!Matches(event, rule)) {
@@ -34,12 +31,7 @@ bool GrepFilter::Keep(const Event& event) const {
 }
 
 void GrepFilter::Process(EventBatch& events) {
-  const size_t before = events.size();
   events.RetainIf([this](const Event& event) { return Keep(event); });
-  const size_t dropped = before - events.size();
-  if (dropped > 0 && dropped_ != nullptr) {
-    dropped_->Add(dropped);
-  }
 }
 
 }  // namespace runnel::plugins::grep

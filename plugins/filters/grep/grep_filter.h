@@ -2,13 +2,10 @@
 // GrepFilter: keeps or drops whole events by regexes on top-level string fields.
 // An event is kept when every include rule matches and no exclude rule does. A rule matches when
 // its field exists, is a string (or binary), and RE2 finds its regex in it (partial match).
-// Dropped events are counted in the component's dropped counter.
+// Core counts the dropped events (events_dropped_total) from the batch size before and after.
 // Thread-safe: holds only immutable state (RE2 matching is thread-safe); allocates nothing.
 
-#include <cstdint>
-
 #include "plugins/filters/grep/grep_config.h"
-#include "runnel/metrics.h"
 #include "runnel/plugin.h"
 #include "runnel/record.h"
 
@@ -16,7 +13,7 @@ namespace runnel::plugins::grep {
 
 class GrepFilter final : public Filter {
  public:
-  GrepFilter(GrepConfig config, PluginContext& context);
+  explicit GrepFilter(GrepConfig config) : config_(std::move(config)) {}
 
   void Process(EventBatch& events) override;
 
@@ -25,7 +22,6 @@ class GrepFilter final : public Filter {
 
  private:
   const GrepConfig config_;
-  Counter* dropped_;  // may be null
 };
 
 }  // namespace runnel::plugins::grep

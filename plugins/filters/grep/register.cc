@@ -19,7 +19,7 @@ void RegisterGrepFilter(PluginRegistry& registry) {
   info.create_filter = [](const ConfigNode& node,
                           PluginContext& context) -> Result<std::unique_ptr<Filter>> {
     RUNNEL_ASSIGN_OR_RETURN(grep::GrepConfig config, grep::BuildGrepConfig(node));
-    return std::make_unique<grep::GrepFilter>(std::move(config), context);
+    return std::make_unique<grep::GrepFilter>(std::move(config));
   };
   const Status status = registry.Register(std::move(info));
   RUNNEL_CHECK_MSG(status.ok(), "the grep filter is registered twice");

@@ -13,6 +13,19 @@ constexpr const char* kTooDeep = "JSON nested too deeply";
 }  // namespace
 
 const char* JsonParser::Parse(std::string_view text, Arena& arena, std::vector<Field>* fields) {
+  const char* error = ParseDocument(text, arena, fields);
+  if (text.size() > kRetainBytes) {
+    // Everything parsed was copied into the arena: the buffers can go.
+    parser_ = simdjson::dom::parser();
+    padded_.reset();
+    padded_capacity_ = 0;
+    msgpack_ = std::string();
+  }
+  return error;
+}
+
+const char* JsonParser::ParseDocument(std::string_view text, Arena& arena,
+                                      std::vector<Field>* fields) {
   // simdjson reads up to SIMDJSON_PADDING bytes past the end: copy into a padded buffer that
   // only ever grows.
   const size_t needed = text.size() + simdjson::SIMDJSON_PADDING;

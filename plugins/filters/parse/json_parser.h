@@ -9,7 +9,8 @@
 // object, integers outside [-2^63, 2^64) (simdjson rejects them), nesting deeper than
 // kMaxNesting levels.
 //
-// Reuses its buffers: once warm it allocates nothing per document but arena bytes.
+// Reuses its buffers: once warm it allocates nothing per document but arena bytes. Buffers grown
+// for a document above kRetainBytes are freed after it, so one huge line does not pin memory.
 // Not thread-safe: one per thread.
 
 #include <simdjson.h>
@@ -29,12 +30,20 @@ class JsonParser {
  public:
   // Deeper documents are rejected, so what is stored stays within what msgpack readers accept.
   static constexpr int kMaxNesting = 32;
+  static constexpr size_t kRetainBytes = 1 << 20;
 
   // Appends the members of the object `text` to *fields. Returns nullptr on success, or a
   // static message saying why `text` is not accepted (then *fields may hold a partial result).
   const char* Parse(std::string_view text, Arena& arena, std::vector<Field>* fields);
 
+  // Bytes held by the reusable buffers (for tests).
+  size_t retained_bytes() const {
+    return padded_capacity_ + parser_.capacity() + msgpack_.capacity();
+  }
+
  private:
+  const char* ParseDocument(std::string_view text, Arena& arena, std::vector<Field>* fields);
+
   // Appends `element` as msgpack to msgpack_; false when nested too deep.
   bool Encode(simdjson::dom::element element, int depth);
 

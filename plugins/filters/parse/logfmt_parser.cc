@@ -62,10 +62,10 @@ const char* ParseLogfmt(std::string_view text, Arena& arena, std::vector<Field>*
       ++i;
     }
     if (i < end && text[i] == '"') {
-      return "logfmt: quote in a key";
+      return "quote in a key";
     }
     if (i == key_start) {
-      return "logfmt: '=' without a key";
+      return "'=' without a key";
     }
     const std::string_view key = text.substr(key_start, i - key_start);
     ++pairs;
@@ -85,12 +85,12 @@ const char* ParseLogfmt(std::string_view text, Arena& arena, std::vector<Field>*
         ++i;
       }
       if (i == end) {
-        return "logfmt: unterminated quoted value";
+        return "unterminated quoted value";
       }
       const std::string_view raw = text.substr(value_start, i - value_start);
       ++i;  // closing quote
       if (i < end && !IsSpace(text[i])) {
-        return "logfmt: no space after a quoted value";
+        return "no space after a quoted value";
       }
       fields->push_back(Field{key, Value::String(escaped ? Unescape(raw, arena) : raw)});
       continue;
@@ -98,14 +98,14 @@ const char* ParseLogfmt(std::string_view text, Arena& arena, std::vector<Field>*
     const size_t value_start = i;
     while (i < end && !IsSpace(text[i])) {
       if (text[i] == '"') {
-        return "logfmt: quote in an unquoted value";
+        return "quote in an unquoted value";
       }
       ++i;
     }
     fields->push_back(Field{key, Value::String(text.substr(value_start, i - value_start))});
   }
   if (pairs == 0) {
-    return "logfmt: no pairs";
+    return "no pairs";
   }
   return nullptr;
 }

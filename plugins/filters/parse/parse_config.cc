@@ -31,6 +31,10 @@ Schema ParseSchema() {
                          "%Y %m %d %e %H %M %S %f %z %b %a %T %%, e.g. \"%d/%b/%Y:%H:%M:%S %z\".")
       .Optional("time_keep", FieldType::kBool, "true",
                 "Keep time_key among the parsed fields after setting the event time.")
+      .OptionalNoDefault("types", FieldType::kStringMap,
+                         "{ field = \"int\" | \"float\" | \"bool\", ... }: convert parsed "
+                         "string fields (e.g. regex groups). A value that does not convert "
+                         "entirely stays a string. Applied before time_key is read.")
       .Enum("on_error", {"keep", "drop"}, "\"keep\"",
             "A record that does not parse: keep it unchanged, or drop it. Either way it is "
             "counted in parse_errors_total and logged (rate-limited).");
@@ -105,6 +109,23 @@ Result<ParseConfig> BuildParseConfig(const ConfigNode& node) {
   }
   config.time_keep = node.GetBool("time_keep");
   config.on_error = node.GetString("on_error") == "drop" ? OnError::kDrop : OnError::kKeep;
+  if (node.Has("types")) {
+    for (const auto& [key, type] : node.GetStringMap("types")) {
+      if (key.empty()) {
+        return Err(node.Error("types", "a field name is empty"));
+      }
+      if (type == "int") {
+        config.types.push_back(TypeRule{key, ValueType::kInt});
+      } else if (type == "float") {
+        config.types.push_back(TypeRule{key, ValueType::kFloat});
+      } else if (type == "bool") {
+        config.types.push_back(TypeRule{key, ValueType::kBool});
+      } else {
+        return Err(node.Error("types", "field '" + key + "': unknown type \"" + type +
+                                           "\"; use \"int\", \"float\" or \"bool\""));
+      }
+    }
+  }
   return config;
 }
 

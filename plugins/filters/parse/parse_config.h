@@ -18,6 +18,13 @@ namespace runnel::plugins::parse {
 
 enum class Format { kJson, kRegex, kLogfmt };
 enum class OnError { kKeep, kDrop };
+enum class ValueType { kInt, kFloat, kBool };
+
+// `types`: a parsed string field converted to another type.
+struct TypeRule {
+  std::string key;
+  ValueType type = ValueType::kInt;
+};
 
 struct RegexGroup {
   int index = 0;     // capture group number, 1-based
@@ -35,6 +42,7 @@ struct ParseConfig {
   std::string time_key;                   // empty: the event time is left alone
   std::optional<TimeFormat> time_format;  // set when time_key is
   bool time_keep = true;
+  std::vector<TypeRule> types;  // in file order
   OnError on_error = OnError::kKeep;
 };
 

@@ -1,6 +1,8 @@
 #include "plugins/filters/parse/parse_filter.h"
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -32,6 +34,74 @@ constexpr const char* kNotString = "the field is not a string";
 constexpr const char* kNoMatch = "the regex does not match";
 constexpr const char* kBadTime = "the time does not match time_format";
 
+const char* FormatName(Format format) {
+  switch (format) {
+    case Format::kJson:
+      return "json";
+    case Format::kRegex:
+      return "regex";
+    case Format::kLogfmt:
+      return "logfmt";
+  }
+  return "?";
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    const char c = (a[i] >= 'A' && a[i] <= 'Z') ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    if (c != b[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Converts the whole of `text`; false leaves *out alone.
+bool Convert(std::string_view text, ValueType type, Value* out) {
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  switch (type) {
+    case ValueType::kInt: {
+      int64_t i = 0;
+      auto [p, ec] = std::from_chars(begin, end, i);
+      if (ec == std::errc() && p == end && !text.empty()) {
+        *out = Value::Int(i);
+        return true;
+      }
+      uint64_t u = 0;
+      auto [pu, ecu] = std::from_chars(begin, end, u);
+      if (ecu == std::errc() && pu == end && !text.empty()) {
+        *out = Value::Uint(u);
+        return true;
+      }
+      return false;
+    }
+    case ValueType::kFloat: {
+      double d = 0;
+      auto [p, ec] = std::from_chars(begin, end, d);
+      if (ec == std::errc() && p == end && !text.empty() && std::isfinite(d)) {
+        *out = Value::Double(d);
+        return true;
+      }
+      return false;
+    }
+    case ValueType::kBool:
+      if (EqualsIgnoreCase(text, "true")) {
+        *out = Value::Bool(true);
+        return true;
+      }
+      if (EqualsIgnoreCase(text, "false")) {
+        *out = Value::Bool(false);
+        return true;
+      }
+      return false;
+  }
+  return false;
+}
+
 }  // namespace
 
 ParseFilter::ParseFilter(ParseConfig config, PluginContext& context)
@@ -41,8 +111,7 @@ ParseFilter::ParseFilter(ParseConfig config, PluginContext& context)
                         ? context.metrics->GetCounter("parse_errors_total", context.id,
                                                       "Records the parse filter could not parse.")
                         : &own_parse_errors_),
-      errors_(context.component_metrics.errors),
-      dropped_(context.component_metrics.dropped) {}
+      errors_(context.component_metrics.errors) {}
 
 const char* ParseFilter::ParseText(std::string_view text, Arena& arena, Scratch& scratch) const {
   switch (config_.format) {
@@ -69,6 +138,20 @@ const char* ParseFilter::ParseText(std::string_view text, Arena& arena, Scratch&
     }
   }
   return nullptr;
+}
+
+void ParseFilter::ApplyTypes(Scratch& scratch) const {
+  for (Field& f : scratch.fields) {
+    if (f.value.kind != Value::Kind::kString) {
+      continue;
+    }
+    for (const TypeRule& rule : config_.types) {
+      if (rule.key == f.key) {
+        Convert(f.value.bytes, rule.type, &f.value);
+        break;
+      }
+    }
+  }
 }
 
 const char* ParseFilter::ApplyTime(Scratch& scratch, EventTime* time) const {
@@ -147,6 +230,28 @@ void ParseFilter::Merge(Event& event, Arena& arena, Scratch& scratch) const {
   event.Set(config_.target, Value::Raw(arena.Copy(scratch.encoded)));
 }
 
+void ParseFilter::LogError(const Value& source, const char* error) {
+  uint64_t suppressed = 0;
+  if (!LogEnabled(LogLevel::kWarn) || !log_limiter_.Allow(std::chrono::seconds(10), &suppressed)) {
+    return;
+  }
+  constexpr size_t kExcerpt = 80;
+  std::string excerpt;
+  if (source.kind == Value::Kind::kString || source.kind == Value::Kind::kBinary) {
+    excerpt.reserve(kExcerpt + 3);
+    for (size_t i = 0; i < source.bytes.size() && i < kExcerpt; ++i) {
+      const unsigned char c = static_cast<unsigned char>(source.bytes[i]);
+      excerpt += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+    }
+    if (source.bytes.size() > kExcerpt) {
+      excerpt += "...";
+    }
+  }
+  LogMessage(LogLevel::kWarn, component_, suppressed).stream()
+      << "cannot parse field '" << config_.field << "' as " << FormatName(config_.format) << ": "
+      << error << ": \"" << excerpt << "\"";
+}
+
 void ParseFilter::Process(EventBatch& events) {
   Scratch& scratch = ThreadScratch();
   Arena& arena = events.arena();
@@ -168,6 +273,9 @@ void ParseFilter::Process(EventBatch& events) {
     } else {
       error = ParseText(source->bytes, arena, scratch);
     }
+    if (error == nullptr && !config_.types.empty()) {
+      ApplyTypes(scratch);
+    }
     EventTime time = event.time;
     if (error == nullptr && !config_.time_key.empty()) {
       error = ApplyTime(scratch, &time);
@@ -177,8 +285,7 @@ void ParseFilter::Process(EventBatch& events) {
       if (drop) {
         scratch.keep[i] = 0;
       }
-      RUNNEL_LOG_EVERY(kWarn, component_, std::chrono::seconds(10))
-          << "cannot parse field '" << config_.field << "': " << error;
+      LogError(*source, error);
       continue;
     }
     event.time = time;
@@ -192,9 +299,6 @@ void ParseFilter::Process(EventBatch& events) {
     errors_->Add(failed);
   }
   if (drop) {
-    if (dropped_ != nullptr) {
-      dropped_->Add(failed);
-    }
     // RetainIf visits the events in order, once each.
     size_t index = 0;
     events.RetainIf([&](const Event&) { return scratch.keep[index++] != 0; });

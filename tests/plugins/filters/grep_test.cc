@@ -37,7 +37,7 @@ struct GrepHarness {
     context.component_metrics = ComponentMetrics::Create(metrics, context.id);
     Result<GrepConfig> config = BuildGrepConfig(MakeNode("grep", GrepSchema(), std::move(values)));
     EXPECT_TRUE(config.has_value()) << config.error().ToString();
-    filter = std::make_unique<GrepFilter>(std::move(*config), context);
+    filter = std::make_unique<GrepFilter>(std::move(*config));
   }
   uint64_t dropped() const { return context.component_metrics.dropped->value(); }
   MetricsRegistry metrics;
@@ -87,7 +87,6 @@ TEST(Grep, IncludeKeepsOnlyMatchingEvents) {
   AddEvent(events, {{"id", Value::String("6")}, {"level", Value::String("warning")}});
   h.filter->Process(events);
   EXPECT_EQ(Column(events, "id"), "1,5");
-  EXPECT_EQ(h.dropped(), 4u);
 }
 
 TEST(Grep, ExcludeDropsMatchingEvents) {
@@ -102,7 +101,6 @@ TEST(Grep, ExcludeDropsMatchingEvents) {
   h.filter->Process(events);
   // Binary values are matched like strings.
   EXPECT_EQ(Column(events, "id"), "2,3,6");
-  EXPECT_EQ(h.dropped(), 3u);
 }
 
 TEST(Grep, AllIncludesMustMatchAndExcludeWins) {
@@ -122,10 +120,7 @@ TEST(Grep, AllIncludesMustMatchAndExcludeWins) {
   add("5", "public-api", "Timeout", "testing");
   h.filter->Process(events);
   EXPECT_EQ(Column(events, "id"), "1,5");
-  EXPECT_EQ(h.dropped(), 3u);
-  EXPECT_NE(
-      h.metrics.RenderPrometheus().find("runnel_events_dropped_total{component=\"filters.f\"} 3"),
-      std::string::npos);
+  EXPECT_EQ(h.dropped(), 0u);  // core counts drops from the batch size: not twice
 }
 
 TEST(Grep, EmptyBatchAndNothingDropped) {
@@ -138,7 +133,6 @@ TEST(Grep, EmptyBatchAndNothingDropped) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(RecordJson(events[0]), R"({"a":"y"})");
   EXPECT_EQ(events[0].time, (EventTime{3, 4}));
-  EXPECT_EQ(h.dropped(), 0u);
 }
 
 TEST(Grep, RegisteredFactory) {

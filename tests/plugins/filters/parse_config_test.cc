@@ -42,6 +42,7 @@ TEST(ParseConfig, SchemaDefaults) {
   EXPECT_FALSE(schema.Find("target")->default_value.has_value());
   EXPECT_FALSE(schema.Find("time_key")->default_value.has_value());
   EXPECT_FALSE(schema.Find("time_format")->default_value.has_value());
+  EXPECT_EQ(schema.Find("types")->type, FieldType::kStringMap);
   for (const FieldSpec& f : schema.fields()) {
     EXPECT_FALSE(f.description.empty()) << f.name;
   }
@@ -123,6 +124,22 @@ TEST(ParseConfig, TimeErrors) {
             "holds the time)");
   EXPECT_EQ(BuildError({{"time_key", Str("")}}),
             "test.toml:7:9: filters.f (parse): key 'time_key': must not be empty");
+}
+
+TEST(ParseConfig, Types) {
+  Result<ParseConfig> config =
+      Build({{"types", filters_testing::Map({{"a", "int"}, {"b", "float"}, {"c", "bool"}})}});
+  ASSERT_TRUE(config.has_value());
+  ASSERT_EQ(config->types.size(), 3u);
+  EXPECT_EQ(config->types[0].key, "a");
+  EXPECT_EQ(config->types[0].type, ValueType::kInt);
+  EXPECT_EQ(config->types[1].type, ValueType::kFloat);
+  EXPECT_EQ(config->types[2].type, ValueType::kBool);
+  EXPECT_EQ(BuildError({{"types", filters_testing::Map({{"a", "integer"}})}}),
+            "test.toml:7:9: filters.f (parse): key 'types': field 'a': unknown type \"integer\"; "
+            "use \"int\", \"float\" or \"bool\"");
+  EXPECT_EQ(BuildError({{"types", filters_testing::Map({{"", "int"}})}}),
+            "test.toml:7:9: filters.f (parse): key 'types': a field name is empty");
 }
 
 TEST(ParseConfig, EmptyNames) {

@@ -9,6 +9,7 @@ namespace runnel::plugins::parse {
 namespace {
 
 using filters_testing::AddEvent;
+using filters_testing::Map;
 using filters_testing::RecordJson;
 using filters_testing::Str;
 
@@ -190,6 +191,85 @@ TEST(ParseFilter, WithoutMetricsRegistryStillCounts) {
   filter.Process(events);
   EXPECT_EQ(filter.parse_errors(), 1u);
   EXPECT_EQ(events.size(), 2u);
+}
+
+TEST(ParseTypes, ApacheNumbersBecomeInts) {
+  ParseHarness h(
+      {{"format", Str("regex")},
+       {"regex", Str(R"(^(?P<code>\S+) (?P<size>\S+) (?P<ms>\S+) (?P<ok>\S+)$)")},
+       {"types", Map({{"code", "int"}, {"size", "int"}, {"ms", "float"}, {"ok", "bool"}})}});
+  EventBatch events;
+  AddEvent(events, {{"log", Value::String("200 2326 1.5 TRUE")}});
+  AddEvent(events, {{"log", Value::String("304 - 2e-3 false")}});
+  AddEvent(events, {{"log", Value::String("-12 18446744073709551615 x yes")}});
+  AddEvent(events, {{"log", Value::String("99999999999999999999 12a inf 1")}});
+  h.Run(events);
+  EXPECT_EQ(RecordJson(events[0]), R"({"code":200,"size":2326,"ms":1.5,"ok":true})");
+  EXPECT_EQ(events[0].Find("code")->kind, Value::Kind::kInt);
+  // What does not convert entirely stays a string.
+  EXPECT_EQ(RecordJson(events[1]), R"({"code":304,"size":"-","ms":0.002,"ok":false})");
+  EXPECT_EQ(RecordJson(events[2]),
+            R"({"code":-12,"size":18446744073709551615,"ms":"x","ok":"yes"})");
+  EXPECT_EQ(events[2].Find("size")->kind, Value::Kind::kUint);
+  EXPECT_EQ(events[3].Find("code")->bytes, "99999999999999999999");
+  EXPECT_EQ(events[3].Find("size")->bytes, "12a");
+  EXPECT_EQ(events[3].Find("ms")->bytes, "inf");  // not finite: not a float
+  EXPECT_EQ(events[3].Find("ok")->bytes, "1");
+  EXPECT_EQ(h.parse_errors(), 0u);
+}
+
+TEST(ParseTypes, LogfmtAndJsonStringsAndTimeFromAConvertedField) {
+  ParseHarness h({{"format", Str("logfmt")},
+                  {"types", Map({{"t", "int"}, {"n", "int"}})},
+                  {"time_key", Str("t")},
+                  {"time_format", Str("unix")}});
+  EventBatch events;
+  AddEvent(events, {{"log", Value::String("t=1700000002 n=7 s=8")}});
+  h.Run(events);
+  EXPECT_EQ(events[0].time, (EventTime{1700000002, 0}));
+  EXPECT_EQ(RecordJson(events[0]), R"({"t":1700000002,"n":7,"s":"8"})");
+
+  ParseHarness json({{"types", Map({{"n", "float"}, {"o", "int"}})}});
+  EventBatch more;
+  AddEvent(more, {{"log", Value::String(R"({"n":"2.5","o":{"a":"1"},"x":"3"})")}});
+  json.Run(more);
+  EXPECT_EQ(RecordJson(more[0]), R"({"n":2.5,"o":{"a":"1"},"x":"3"})");
+}
+
+}  // namespace
+}  // namespace runnel::plugins::parse
+
+namespace runnel::plugins::parse {
+namespace {
+
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(ParseFilter, WarningsAreRateLimitedPerFilterAndShowTheValue) {
+  ParseHarness first({});
+  ParseHarness second({{"format", filters_testing::Str("logfmt")}});
+  EventBatch a;
+  filters_testing::AddEvent(a, {{"log", Value::String("bad\tone")}});
+  filters_testing::AddEvent(a, {{"log", Value::String("bad two")}});
+  EventBatch b;
+  filters_testing::AddEvent(b, {{"log", Value::String("=three")}});
+  ::testing::internal::CaptureStderr();
+  first.Run(a);
+  second.Run(b);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(Count(err, "cannot parse"), 2u) << err;
+  EXPECT_EQ(Count(err, "[filters.f] cannot parse field 'log' as json: "), 1u) << err;
+  EXPECT_EQ(Count(err, ": \"bad?one\"\n"), 1u) << err;
+  EXPECT_EQ(Count(err, "bad two"), 0u) << err;
+  EXPECT_EQ(Count(err, "cannot parse field 'log' as logfmt: '=' without a key: \"=three\"\n"), 1u)
+      << err;
+  EXPECT_EQ(first.parse_errors(), 2u);
 }
 
 }  // namespace
