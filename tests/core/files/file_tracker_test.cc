@@ -110,9 +110,9 @@ TEST_F(FileTrackerTest, CopyTruncateWhileDownResumesTheCopy) {
   ASSERT_TRUE(WriteFile(dir_.Path("a.log"), old_content));
   struct stat st;
   ASSERT_EQ(stat(dir_.Path("a.log").c_str(), &st), 0);
-  std::vector<CheckpointEntry> resume = {
-      {FileId{st.st_dev, st.st_ino}, Fingerprint{16, HashBytes(old_content.substr(0, 16))}, 30,
-       dir_.Path("a.log")}};
+  std::vector<CheckpointEntry> resume = {{FileId{st.st_dev, st.st_ino},
+                                          Fingerprint{16, HashBytes(old_content.substr(0, 16))}, 30,
+                                          dir_.Path("a.log")}};
   // While we were down: copied, truncated, written again.
   ASSERT_TRUE(WriteFile(dir_.Path("a.log.log"), old_content));
   ASSERT_TRUE(WriteFile(dir_.Path("a.log"), "fresh content after the rotation\n"));
