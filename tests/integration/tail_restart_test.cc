@@ -52,7 +52,8 @@ class TailRestartTest : public ::testing::Test {
                                        out_ + "\"\n"));
   }
   Process Start() {
-    Result<Process> p = Process::Spawn({{agent_, "-c", config_}, "", dir_.Path("agent.stderr"), ""});
+    Result<Process> p =
+        Process::Spawn({{agent_, "-c", config_}, "", dir_.Path("agent.stderr"), ""});
     EXPECT_TRUE(p.has_value()) << p.error().ToString();
     return p ? std::move(*p) : Process();
   }

@@ -34,7 +34,9 @@ inline bool ParseWriterLine(std::string_view line, int* writer, int* seq) {
 
 // The string value of "key" in one JSON object line (our output's simple shape), unescaped.
 inline bool JsonField(std::string_view json, std::string_view key, std::string* value) {
-  std::string pattern = "\"" + std::string(key) + "\":\"";
+  std::string pattern(1, '"');
+  pattern.append(key);
+  pattern.append("\":\"");
   size_t pos = json.find(pattern);
   if (pos == std::string_view::npos) {
     return false;

@@ -116,7 +116,8 @@ bool FileTracker::MatchCopy(TrackedFile& file, Clock::time_point now, uint64_t* 
     return false;
   }
   auto same = [&](const Fingerprint& fp) {
-    return fp.len > 0 && fp.len <= *n && HashBytes(std::string_view(buf, fp.len)) == fp.hash;
+    return fp.len >= std::min(kMinCopyFingerprint, options_.fingerprint_bytes) && fp.len <= *n &&
+           HashBytes(std::string_view(buf, fp.len)) == fp.hash;
   };
   for (auto it = ghosts_.begin(); it != ghosts_.end(); ++it) {
     if (it->expires > now && same(it->fingerprint)) {
@@ -164,6 +165,7 @@ void FileTracker::Scan(const std::vector<CheckpointEntry>* resume, bool from_end
     RUNNEL_LOG_EVERY(kWarn, options_.log_component, std::chrono::seconds(60)) << e;
   }
   std::set<TrackedFile*> seen;
+  std::vector<TrackedFile*> fresh;  // found by the initial scan
   for (const std::string& path : paths) {
     struct stat st;
     if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -190,32 +192,16 @@ void FileTracker::Scan(const std::vector<CheckpointEntry>* resume, bool from_end
     by_id_[raw->id] = raw;
     seen.insert(raw);
     raw->found = raw->last_data = now;
-    if (resume == nullptr) {
-      if (raw->fingerprint.len < options_.fingerprint_bytes) {
-        raw->identified = false;  // Check() starts it
-      } else {
-        StartNew(*raw, now);
-      }
-      continue;
+    if (resume != nullptr) {
+      fresh.push_back(raw);
+    } else if (raw->fingerprint.len < options_.fingerprint_bytes) {
+      raw->identified = false;  // Check() starts it
+    } else {
+      StartNew(*raw, now);
     }
-    uint64_t start = 0;
-    bool resumed = false;
-    for (const CheckpointEntry& e : *resume) {
-      if (e.id != raw->id) {
-        continue;
-      }
-      Result<FingerprintCheck> check =
-          CheckFingerprint(raw->fd, e.fingerprint, options_.fingerprint_bytes);
-      if (check && check->matches) {
-        start = e.offset <= raw->size ? e.offset : 0;
-        resumed = true;
-      }
-      break;
-    }
-    if (!resumed && from_end) {
-      start = EndBoundary(*raw);
-    }
-    Start(*raw, start);
+  }
+  if (resume != nullptr) {
+    Resume(fresh, *resume, from_end);
   }
   for (auto& f : files_) {
     bool found = seen.contains(f.get());
@@ -228,6 +214,55 @@ void FileTracker::Scan(const std::vector<CheckpointEntry>* resume, bool from_end
     } else if (found) {
       f->gone = false;
     }
+  }
+}
+
+void FileTracker::Resume(const std::vector<TrackedFile*>& fresh,
+                         const std::vector<CheckpointEntry>& resume, bool from_end) {
+  std::vector<bool> used(resume.size(), false);
+  std::vector<int> how(fresh.size(), 0);  // 0: unknown, 1: resumed, 2: known inode, new content
+  std::vector<uint64_t> start(fresh.size(), 0);
+  auto same_start = [&](TrackedFile& f, const CheckpointEntry& e) {
+    Result<FingerprintCheck> check = CheckFingerprint(f.fd, e.fingerprint, e.fingerprint.len);
+    return check && check->matches;
+  };
+  // The same file: same dev+inode and still the same first bytes.
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    for (size_t j = 0; j < resume.size(); ++j) {
+      if (used[j] || resume[j].id != fresh[i]->id) {
+        continue;
+      }
+      if (same_start(*fresh[i], resume[j])) {
+        used[j] = true;
+        how[i] = 1;
+        start[i] = resume[j].offset <= fresh[i]->size ? resume[j].offset : 0;
+      } else {
+        how[i] = 2;  // rewritten while we were down, or a reused inode: all of it is new
+      }
+      break;
+    }
+  }
+  // A copy made while we were down (copytruncate): another inode starting with the bytes of a
+  // checkpointed file that was not found as itself. It goes on from that file's offset.
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    for (size_t j = 0; j < resume.size() && how[i] == 0; ++j) {
+      if (!used[j] && resume[j].fingerprint.len >= kMinCopyFingerprint &&
+          same_start(*fresh[i], resume[j])) {
+        used[j] = true;
+        how[i] = 1;
+        start[i] = resume[j].offset <= fresh[i]->size ? resume[j].offset : 0;
+        ++stats_.copies;
+        RUNNEL_LOG(kInfo, options_.log_component)
+            << fresh[i]->path << " is a copy of " << resume[j].path
+            << " (checkpoint); reading it from offset " << start[i];
+      }
+    }
+  }
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    if (how[i] == 0 && from_end) {
+      start[i] = EndBoundary(*fresh[i]);
+    }
+    Start(*fresh[i], start[i]);
   }
 }
 

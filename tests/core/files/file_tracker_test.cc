@@ -105,6 +105,26 @@ TEST_F(FileTrackerTest, ReusedInodeIsNotResumed) {
   EXPECT_EQ(Drain(*t.files()[0], now_), (std::vector<std::string>{"new content"}));
 }
 
+TEST_F(FileTrackerTest, CopyTruncateWhileDownResumesTheCopy) {
+  std::string old_content = "0123456789abcdef old line one\nold line two\n";
+  ASSERT_TRUE(WriteFile(dir_.Path("a.log"), old_content));
+  struct stat st;
+  ASSERT_EQ(stat(dir_.Path("a.log").c_str(), &st), 0);
+  std::vector<CheckpointEntry> resume = {{FileId{st.st_dev, st.st_ino},
+                                          Fingerprint{16, HashBytes(old_content.substr(0, 16))}, 30,
+                                          dir_.Path("a.log")}};
+  // While we were down: copied, truncated, written again.
+  ASSERT_TRUE(WriteFile(dir_.Path("a.log.log"), old_content));
+  ASSERT_TRUE(WriteFile(dir_.Path("a.log"), "fresh content after the rotation\n"));
+  FileTracker t(Options(), &rec_);
+  t.InitialScan(resume, /*from_end=*/true, now_);
+  EXPECT_EQ(t.stats().copies, 1u);
+  EXPECT_EQ(Drain(*Find(t, "a.log.log"), now_), (std::vector<std::string>{"old line two"}));
+  // Known inode, new content: all of it, even with from_end.
+  EXPECT_EQ(Drain(*Find(t, "a.log"), now_),
+            (std::vector<std::string>{"fresh content after the rotation"}));
+}
+
 TEST_F(FileTrackerTest, RescanFindsNewFilesAndMarksGone) {
   ASSERT_TRUE(WriteFile(dir_.Path("a.log"), "a1\n"));
   FileTracker t(Options(), &rec_);

@@ -286,6 +286,29 @@ TEST_F(TailTest, CopyTruncateCopyMatchedReadsNothingTwice) {
   EXPECT_EQ(input_->metrics().truncations->value(), 1u);
 }
 
+TEST_F(TailTest, CopyTruncateWhileStoppedReadsNothingTwice) {
+  config_.paths = {logs_ + "/*.log*"};
+  ASSERT_TRUE(WriteFile(Log("a.log"), Lines("x", 1, 100)));
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(100));
+  StopInput();
+  ASSERT_TRUE(AppendFile(Log("a.log"), Lines("x", 101, 150)));
+  CopyTruncate(Log("a.log"), Log("a.log.1"));
+  ASSERT_TRUE(AppendFile(Log("a.log"), Lines("x", 151, 200)));
+  emitter_.Clear();
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(100));
+  Sync(Log("a.log"));
+  Sync(Log("a.log.1"), "SYNC1");
+  std::vector<std::string> copy = LineList("x", 101, 150);
+  copy.push_back("SYNC1");
+  std::vector<std::string> original = LineList("x", 151, 200);
+  original.push_back("SYNC");
+  EXPECT_EQ(LinesOf(Log("a.log.1")), copy);
+  EXPECT_EQ(LinesOf(Log("a.log")), original);
+  EXPECT_EQ(input_->metrics().copies->value(), 1u);
+}
+
 TEST_F(TailTest, DeletedAndRecreatedFileIsReadFromItsStart) {
   ASSERT_TRUE(WriteFile(Log("a.log"), Lines("first", 1, 10)));
   StartInput();

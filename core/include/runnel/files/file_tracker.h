@@ -39,6 +39,9 @@ namespace runnel::files {
 
 using Clock = std::chrono::steady_clock;
 
+// Fingerprints shorter than this never make a file a copy of another: too little to tell.
+inline constexpr uint32_t kMinCopyFingerprint = 16;
+
 struct FileTrackerOptions {
   std::vector<std::string> include;
   std::vector<std::string> exclude;
@@ -107,8 +110,11 @@ class FileTracker {
   FileTracker& operator=(const FileTracker&) = delete;
 
   // The first scan. A file whose dev+inode and fingerprint (over the entry's length) match a
-  // `resume` entry continues at the entry's offset (at 0 when the file is now shorter). Any other
-  // file starts at 0, or at its end when `from_end`.
+  // `resume` entry continues at the entry's offset (at 0 when the file is now shorter). A file
+  // with an entry's dev+inode but other first bytes starts at 0. A file of another inode that
+  // starts with the bytes of an entry not found as itself is its copy (copytruncate while we
+  // were down) and continues at the entry's offset. Any other file starts at 0, or after its
+  // last complete line when `from_end`.
   void InitialScan(const std::vector<CheckpointEntry>& resume, bool from_end,
                    Clock::time_point now);
   // A later scan: new files (from 0, or copies), gone files marked.
@@ -131,6 +137,9 @@ class FileTracker {
     Clock::time_point expires;
   };
   void Scan(const std::vector<CheckpointEntry>* resume, bool from_end, Clock::time_point now);
+  // Where each file found by the initial scan starts (see InitialScan).
+  void Resume(const std::vector<TrackedFile*>& fresh, const std::vector<CheckpointEntry>& resume,
+              bool from_end);
   TrackedFile* FindById(const FileId& id);
   // Where a file first seen at start-up without a checkpoint begins when reading from the end:
   // just after the last newline, so no line is read from its middle.

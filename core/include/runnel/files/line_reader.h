@@ -74,7 +74,7 @@ class LineReader {
   size_t max_line_bytes_;
   size_t capacity_;
   std::unique_ptr<char[]> buf_;
-  size_t allocated_ = 0;  // size of buf_: capacity_, or less after ReleaseBuffer()
+  size_t allocated_ = 0;        // size of buf_: capacity_, or less after ReleaseBuffer()
   size_t head_ = 0;             // start of the held line
   size_t scan_ = 0;             // where the next newline search starts
   size_t tail_ = 0;             // end of the bytes read
