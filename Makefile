@@ -27,9 +27,11 @@ test: build
 bench: build
 	@bench/run-all $(BUILD_DIR)
 
-# Sanitizer build of everything, tests included.
+# Sanitizer build of everything, tests included. Any UBSan report fails the run.
 asan:
-	@$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS="-DRUNNEL_SANITIZE=ON"
+	@UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+		$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Debug \
+		CMAKE_FLAGS="-DRUNNEL_SANITIZE=ON -DRUNNEL_BUILD_BENCH=OFF $(CMAKE_FLAGS)"
 
 clean:
 	@rm -rf $(BUILD_DIR) build-asan
