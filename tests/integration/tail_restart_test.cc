@@ -28,7 +28,8 @@ class TailRestartTest : public ::testing::Test {
     agent_ = AgentBinary();
     struct stat st;
     if (agent_.empty() || stat(agent_.c_str(), &st) != 0) {
-      GTEST_SKIP() << "runnel-agent not built: " << agent_;
+      FAIL() << "runnel-agent not found at \"" << agent_
+             << "\" (run through ctest, which sets RUNNEL_BINARY_DIR)";
     }
     logs_ = dir_.Path("logs");
     ASSERT_EQ(mkdir(logs_.c_str(), 0755), 0);

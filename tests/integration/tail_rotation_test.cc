@@ -65,7 +65,8 @@ TEST(TailRotationTest, EveryLineOnceInOrderThroughRotations) {
   std::string agent = AgentBinary();
   struct stat st;
   if (agent.empty() || stat(agent.c_str(), &st) != 0) {
-    GTEST_SKIP() << "runnel-agent not built: " << agent;
+    FAIL() << "runnel-agent not found at \"" << agent
+           << "\" (run through ctest, which sets RUNNEL_BINARY_DIR)";
   }
   TempDir dir;
   std::string logs = dir.Path("logs");
@@ -160,7 +161,8 @@ TEST(TailRotationTest, EveryLineOnceInOrderThroughRotations) {
     EXPECT_EQ(missing, 0) << "writer " << w << ", first at " << first_bad;
     EXPECT_EQ(repeated, 0) << "writer " << w << ", first at " << first_bad;
   }
-  EXPECT_EQ(follower.size(), static_cast<size_t>(kWriters * kLines + 1));
+  EXPECT_EQ(follower.size(), static_cast<size_t>(kWriters * kLines + 1))
+      << ReadFileOrEmpty(stderr_path);
 }
 
 }  // namespace

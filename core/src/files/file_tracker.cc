@@ -17,7 +17,7 @@ namespace runnel::files {
 Result<size_t> TrackedFile::Fill(Clock::time_point now) {
   if (!changed) {
     struct stat st;
-    if (fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) < reader.read_offset()) {
+    if (fstat(fd, &st) == 0 && Shrunk(static_cast<uint64_t>(st.st_size))) {
       changed = true;
     } else if (fingerprint.len > 0) {
       Result<FingerprintCheck> check = CheckFingerprint(fd, fingerprint, fingerprint.len);
@@ -36,6 +36,18 @@ Result<size_t> TrackedFile::Fill(Clock::time_point now) {
     last_data = now;
   }
   return n;
+}
+
+bool TrackedFile::Shrunk(uint64_t now_size) {
+  if (now_size >= reader.read_offset()) {
+    filling = false;
+    return false;
+  }
+  if (filling && now_size >= filling_size) {
+    filling_size = now_size;
+    return false;
+  }
+  return true;
 }
 
 FileTracker::FileTracker(FileTrackerOptions options, FileTrackerListener* listener)
@@ -142,6 +154,10 @@ void FileTracker::Start(TrackedFile& file, uint64_t start) {
   file.generation = next_generation_++;
   file.reader.Reset(start);
   file.at_eof = false;
+  struct stat st;
+  uint64_t size = fstat(file.fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  file.filling = start > size;
+  file.filling_size = size;
   listener_->OnGenerationStart(file, start);
 }
 
@@ -322,7 +338,7 @@ void FileTracker::Check(Clock::time_point now) {
       continue;
     }
     uint64_t size = static_cast<uint64_t>(st.st_size);
-    bool truncated = f.changed || size < f.reader.read_offset();
+    bool truncated = f.changed || f.Shrunk(size);
     if (!truncated && (size != f.size || (f.fingerprint.len < options_.fingerprint_bytes &&
                                           size > f.fingerprint.len))) {
       Result<FingerprintCheck> check =

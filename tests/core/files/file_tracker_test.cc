@@ -250,6 +250,50 @@ TEST_F(FileTrackerTest, CopySeenWhileEmptyIsStillRecognised) {
   EXPECT_EQ(Drain(*copy, now_), (std::vector<std::string>{"third"}));
 }
 
+// The copy is found while it is being written: shorter than the offset it starts at. It waits
+// for its bytes instead of being taken as truncated and read again from 0.
+TEST_F(FileTrackerTest, CopyFoundWhileBeingWrittenWaitsForItsBytes) {
+  std::string content = "first line of the file\nsecond\nthird\n";
+  ASSERT_TRUE(WriteFile(dir_.Path("a.log"), content));
+  FileTracker t(Options(), &rec_);
+  t.InitialScan({}, false, now_);
+  TrackedFile* a = t.files()[0].get();
+  EXPECT_EQ(Drain(*a, now_).size(), 3u);
+  ASSERT_TRUE(WriteFile(dir_.Path("a.1.log"), content.substr(0, 20)));  // 20 of 36 bytes so far
+  t.Rescan(now_);
+  TrackedFile* copy = Find(t, "a.1.log");
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(t.stats().copies, 1u);
+  EXPECT_EQ(rec_.starts.back(), (std::pair<std::string, uint64_t>{dir_.Path("a.1.log"), 36}));
+  EXPECT_TRUE(Drain(*copy, now_).empty());
+  t.Check(now_);
+  ASSERT_TRUE(AppendFile(dir_.Path("a.1.log"), content.substr(20, 10)));
+  EXPECT_TRUE(Drain(*copy, now_).empty());
+  t.Check(now_);
+  ASSERT_TRUE(AppendFile(dir_.Path("a.1.log"), content.substr(30) + "fourth\n"));
+  t.Check(now_);
+  EXPECT_EQ(Drain(*copy, now_), (std::vector<std::string>{"fourth"}));
+  EXPECT_EQ(t.stats().truncations, 0u);
+}
+
+// While a copy grows towards its start offset, getting shorter is still a truncation.
+TEST_F(FileTrackerTest, CopyBeingWrittenThatShrinksIsTruncated) {
+  std::string content = "first line of the file\nsecond\nthird\n";
+  ASSERT_TRUE(WriteFile(dir_.Path("a.log"), content));
+  FileTracker t(Options(), &rec_);
+  t.InitialScan({}, false, now_);
+  EXPECT_EQ(Drain(*t.files()[0], now_).size(), 3u);
+  ASSERT_TRUE(WriteFile(dir_.Path("a.1.log"), content.substr(0, 30)));
+  t.Rescan(now_);
+  TrackedFile* copy = Find(t, "a.1.log");
+  ASSERT_NE(copy, nullptr);
+  EXPECT_TRUE(Drain(*copy, now_).empty());
+  ASSERT_EQ(truncate(dir_.Path("a.1.log").c_str(), 23), 0);  // "first line of the file\n"
+  t.Check(now_);
+  EXPECT_EQ(t.stats().truncations, 1u);
+  EXPECT_EQ(Drain(*copy, now_), (std::vector<std::string>{"first line of the file"}));
+}
+
 TEST_F(FileTrackerTest, SmallNewFileIsReadAfterIdentifyWait) {
   FileTrackerOptions o = Options();
   o.identify_wait = std::chrono::seconds(1);

@@ -19,6 +19,9 @@
 //    of a tracked file (or of one truncated within copy_window) with another inode: it is that
 //    file's copy and starts at that file's read offset. A tracked file whose copy appeared
 //    before it was truncated is `paused` until its truncation is seen (or copy_window passes).
+//  - A copy found while it is still being written can be shorter than the offset it starts at.
+//    It is not truncated while it grows towards that offset: only a size below the largest
+//    size seen so far (or other first bytes) is a truncation then.
 //
 // Not thread-safe: the reader thread owns it. The listener is called on that thread.
 
@@ -72,6 +75,8 @@ struct TrackedFile {
   bool release = false;         // set by the reader: close it at the next Check()
   bool identified = true;       // false: maybe a copy being written; no generation yet, not read
   bool changed = false;         // Fill() saw it truncated or rewritten: read nothing until Check()
+  bool filling = false;         // started beyond its end (a copy being written); see Shrunk()
+  uint64_t filling_size = 0;    // while `filling`: the largest size seen
   Clock::time_point last_data;  // the last time bytes were read (or it was found)
   Clock::time_point paused_since;
   Clock::time_point gone_since;
@@ -83,6 +88,10 @@ struct TrackedFile {
   // continuation of what it was. When it is not, it sets `changed` and reads nothing (returns 0);
   // the next Check() starts the new generation.
   Result<size_t> Fill(Clock::time_point now);
+
+  // Whether a file now `size` bytes long was truncated, judged by its size: it is shorter than
+  // the read offset, unless it is a copy still growing towards the offset it started at.
+  bool Shrunk(uint64_t size);
 };
 
 class FileTrackerListener {
