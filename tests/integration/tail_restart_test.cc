@@ -1,5 +1,6 @@
 // runnel-agent is stopped with SIGTERM while it tails a file being written, more lines are
-// appended while it is down, and it is started again: every line comes out exactly once.
+// appended (or the file is rotated away) while it is down, and it is started again: every line
+// comes out exactly once.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -77,6 +78,15 @@ class TailRestartTest : public ::testing::Test {
         }
       }
     }
+  }
+  // Waits until the output has at least `n` lines (or the deadline passes, or `p` exits).
+  size_t WaitForOutput(OutputFollower& follower, size_t n, Process& p,
+                       std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (follower.Poll() < n && std::chrono::steady_clock::now() < deadline && p.running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return follower.size();
   }
   TempDir dir_;
   std::string agent_, logs_, out_, config_;
@@ -156,6 +166,93 @@ TEST_F(TailRestartTest, SigtermMidStreamThenRestartLosesAndRepeatsNothing) {
     EXPECT_EQ(repeated, 0) << "file " << f;
   }
   EXPECT_EQ(follower.size(), static_cast<size_t>(kFiles * kLines + 1));
+}
+
+// app.log is rotated to app.log.1 (not matched by the globs) while the agent is down, after a
+// SIGTERM in the middle of it: after the restart the rest of app.log.1 is read from the
+// checkpoint, and the new app.log from its start.
+TEST_F(TailRestartTest, RotatedWhileDownIsReadToItsEnd) {
+  constexpr int kOld = 60000;  // written to app.log while the agent runs and is stopped
+  constexpr int kLate = 1000;  // appended to app.log.1 after the rotation, before reopening
+  constexpr int kNew = 5000;   // the new app.log
+  const std::string app = logs_ + "/app.log";
+  ASSERT_TRUE(WriteFile(app, ""));
+  Process first = Start();
+  OutputFollower follower(out_);
+  ASSERT_TRUE(WriteFile(logs_ + "/ready.log", "ready\n"));
+  ASSERT_EQ(WaitForOutput(follower, 1, first, std::chrono::seconds(60)), 1u)
+      << ReadFileOrEmpty(dir_.Path("agent.stderr"));
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    for (int seq = 1; seq <= kOld; seq += 1000) {
+      std::string chunk;
+      for (int i = seq; i < seq + 1000; ++i) {
+        chunk += WriterLine(0, i);
+      }
+      ASSERT_TRUE(AppendFile(app, chunk));
+      written = seq + 999;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a pace, not a sync
+    }
+  });
+  WaitForOutput(follower, kOld / 3, first, std::chrono::minutes(2));
+  int written_at_term = written;
+  size_t read_at_term = follower.size();
+  Term(first);
+  writer.join();
+  size_t after_first = follower.Poll();
+  ASSERT_LT(after_first, static_cast<size_t>(kOld + 1))
+      << "the stop was not mid-file: SIGTERM after " << read_at_term << " lines out, "
+      << written_at_term << " written";
+
+  // While the agent is down: rotated, written on through the old descriptor, replaced.
+  ASSERT_EQ(rename(app.c_str(), (app + ".1").c_str()), 0);
+  std::string chunk;
+  for (int seq = kOld + 1; seq <= kOld + kLate; ++seq) {
+    chunk += WriterLine(0, seq);
+  }
+  ASSERT_TRUE(AppendFile(app + ".1", chunk));
+  chunk.clear();
+  for (int seq = 1; seq <= kNew; ++seq) {
+    chunk += WriterLine(1, seq);
+  }
+  ASSERT_TRUE(WriteFile(app, chunk));
+
+  Process second = Start();
+  const size_t want = 1 + kOld + kLate + kNew;
+  WaitForOutput(follower, want, second, std::chrono::minutes(3));
+  Term(second);
+  follower.Poll();
+
+  std::vector<std::vector<int>> seen = {std::vector<int>(kOld + kLate + 1, 0),
+                                        std::vector<int>(kNew + 1, 0)};
+  std::vector<int> last = {0, 0};
+  int out_of_order = 0;
+  for (const OutputRecord& r : follower.records()) {
+    if (r.path == logs_ + "/ready.log") {
+      continue;
+    }
+    int w = -1;
+    int seq = 0;
+    ASSERT_TRUE(ParseWriterLine(r.log, &w, &seq) && w >= 0 && w <= 1 && seq >= 1 &&
+                static_cast<size_t>(seq) < seen[w].size())
+        << r.log;
+    EXPECT_EQ(r.path, app);  // the rotated file's lines carry the path it was read under
+    ++seen[w][seq];
+    out_of_order += seq <= last[w];
+    last[w] = seq;
+  }
+  EXPECT_EQ(out_of_order, 0);
+  for (int w = 0; w <= 1; ++w) {
+    int missing = 0;
+    int repeated = 0;
+    for (size_t seq = 1; seq < seen[w].size(); ++seq) {
+      missing += seen[w][seq] == 0;
+      repeated += seen[w][seq] > 1;
+    }
+    EXPECT_EQ(missing, 0) << "writer " << w;
+    EXPECT_EQ(repeated, 0) << "writer " << w;
+  }
+  EXPECT_EQ(follower.size(), want) << ReadFileOrEmpty(dir_.Path("agent.stderr"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "runnel/files/file_tracker.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +14,27 @@
 #include "runnel/logging.h"
 
 namespace runnel::files {
+namespace {
+
+// True when `fd` still starts with the bytes `entry` was checkpointed with.
+bool SameStart(int fd, const CheckpointEntry& entry) {
+  Result<FingerprintCheck> check = CheckFingerprint(fd, entry.fingerprint, entry.fingerprint.len);
+  return check && check->matches;
+}
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) {
+    return ".";
+  }
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string JoinPath(const std::string& dir, const char* name) {
+  return dir.ends_with('/') ? dir + name : dir + "/" + name;
+}
+
+}  // namespace
 
 Result<size_t> TrackedFile::Fill(Clock::time_point now) {
   if (!changed) {
@@ -217,7 +239,7 @@ void FileTracker::Scan(const std::vector<CheckpointEntry>* resume, bool from_end
     }
   }
   if (resume != nullptr) {
-    Resume(fresh, *resume, from_end);
+    Resume(fresh, *resume, from_end, now);
   }
   for (auto& f : files_) {
     bool found = seen.contains(f.get());
@@ -234,36 +256,42 @@ void FileTracker::Scan(const std::vector<CheckpointEntry>* resume, bool from_end
 }
 
 void FileTracker::Resume(const std::vector<TrackedFile*>& fresh,
-                         const std::vector<CheckpointEntry>& resume, bool from_end) {
+                         const std::vector<CheckpointEntry>& resume, bool from_end,
+                         Clock::time_point now) {
   std::vector<bool> used(resume.size(), false);
   std::vector<int> how(fresh.size(), 0);  // 0: unknown, 1: resumed, 2: known inode, new content
   std::vector<uint64_t> start(fresh.size(), 0);
-  auto same_start = [&](TrackedFile& f, const CheckpointEntry& e) {
-    Result<FingerprintCheck> check = CheckFingerprint(f.fd, e.fingerprint, e.fingerprint.len);
-    return check && check->matches;
-  };
-  // The same file: same dev+inode and still the same first bytes.
+  std::set<FileId> globbed;
+  for (TrackedFile* f : fresh) {
+    globbed.insert(f->id);
+  }
+  // The same file: same dev+inode and still the same first bytes. Another entry with the same
+  // inode (a released file's, kept until acknowledged, whose inode was reused) does not hide it.
   for (size_t i = 0; i < fresh.size(); ++i) {
     for (size_t j = 0; j < resume.size(); ++j) {
       if (used[j] || resume[j].id != fresh[i]->id) {
         continue;
       }
-      if (same_start(*fresh[i], resume[j])) {
+      if (SameStart(fresh[i]->fd, resume[j])) {
         used[j] = true;
         how[i] = 1;
         start[i] = resume[j].offset <= fresh[i]->size ? resume[j].offset : 0;
-      } else {
-        how[i] = 2;  // rewritten while we were down, or a reused inode: all of it is new
+        break;
       }
-      break;
+      how[i] = 2;  // rewritten while we were down, or a reused inode: all of it is new
     }
   }
+  // Files that left the globbed paths while we were down (rotated away): found by inode in the
+  // directory of their checkpointed path, they go on from their offset.
+  std::vector<std::string> why_gone(resume.size());
+  std::vector<std::pair<TrackedFile*, uint64_t>> rotated =
+      FindRotated(resume, globbed, &used, &why_gone, now);
   // A copy made while we were down (copytruncate): another inode starting with the bytes of a
   // checkpointed file that was not found as itself. It goes on from that file's offset.
   for (size_t i = 0; i < fresh.size(); ++i) {
     for (size_t j = 0; j < resume.size() && how[i] == 0; ++j) {
       if (!used[j] && resume[j].fingerprint.len >= kMinCopyFingerprint &&
-          same_start(*fresh[i], resume[j])) {
+          SameStart(fresh[i]->fd, resume[j])) {
         used[j] = true;
         how[i] = 1;
         start[i] = resume[j].offset <= fresh[i]->size ? resume[j].offset : 0;
@@ -274,12 +302,98 @@ void FileTracker::Resume(const std::vector<TrackedFile*>& fresh,
       }
     }
   }
+  for (size_t j = 0; j < resume.size(); ++j) {
+    if (!used[j] && !globbed.contains(resume[j].id)) {
+      RUNNEL_LOG(kInfo, options_.log_component)
+          << resume[j].path << " (checkpointed at offset " << resume[j].offset
+          << ") is gone: " << why_gone[j] << "; dropping its checkpoint entry";
+    }
+  }
   for (size_t i = 0; i < fresh.size(); ++i) {
     if (how[i] == 0 && from_end) {
       start[i] = EndBoundary(*fresh[i]);
     }
     Start(*fresh[i], start[i]);
   }
+  for (const auto& [f, offset] : rotated) {
+    Start(*f, offset);
+  }
+}
+
+std::vector<std::pair<TrackedFile*, uint64_t>> FileTracker::FindRotated(
+    const std::vector<CheckpointEntry>& resume, const std::set<FileId>& globbed,
+    std::vector<bool>* used, std::vector<std::string>* why_gone, Clock::time_point now) {
+  std::map<std::string, std::vector<size_t>> wanted;  // directory -> entries to look for there
+  for (size_t j = 0; j < resume.size(); ++j) {
+    if (!(*used)[j] && !globbed.contains(resume[j].id)) {
+      std::string dir = DirName(resume[j].path);
+      (*why_gone)[j] = "its inode is neither at a globbed path nor in " + dir;
+      wanted[dir].push_back(j);
+    }
+  }
+  std::vector<std::pair<TrackedFile*, uint64_t>> found;
+  for (const auto& [dir, entries] : wanted) {
+    DIR* d = opendir(dir.c_str());
+    if (d == nullptr) {
+      for (size_t j : entries) {
+        (*why_gone)[j] = "cannot read " + dir + ": " + strerror(errno);
+      }
+      continue;
+    }
+    while (const dirent* e = readdir(d)) {
+      if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN) {
+        continue;
+      }
+      struct stat st;
+      if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+        continue;
+      }
+      FileId id{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+      auto is_wanted = [&](size_t j) { return !(*used)[j] && resume[j].id == id; };
+      if (std::none_of(entries.begin(), entries.end(), is_wanted) || FindById(id) != nullptr) {
+        continue;
+      }
+      std::string path = JoinPath(dir, e->d_name);
+      std::unique_ptr<TrackedFile> f = Open(path);
+      if (f == nullptr || f->id != id) {
+        if (f != nullptr) {
+          close(f->fd);
+        }
+        continue;
+      }
+      const CheckpointEntry* match = nullptr;
+      for (size_t j : entries) {
+        if (!is_wanted(j)) {
+          continue;
+        }
+        if (match == nullptr && SameStart(f->fd, resume[j])) {
+          (*used)[j] = true;
+          match = &resume[j];
+        } else {
+          (*why_gone)[j] = path + " has its inode but other first bytes (a reused inode)";
+        }
+      }
+      if (match == nullptr) {
+        close(f->fd);
+        continue;
+      }
+      uint64_t start = match->offset <= f->size ? match->offset : 0;
+      RUNNEL_LOG(kInfo, options_.log_component)
+          << match->path << " was rotated to " << path
+          << " while the agent was down; reading it from offset " << start << " to its end";
+      f->path = match->path;  // events carry the path it was read under
+      f->found = f->last_data = now;
+      f->gone = true;
+      f->gone_since = now;
+      ++stats_.rotations;
+      TrackedFile* raw = f.get();
+      files_.push_back(std::move(f));
+      by_id_[raw->id] = raw;
+      found.emplace_back(raw, start);
+    }
+    closedir(d);
+  }
+  return found;
 }
 
 bool FileTracker::ReadyToRelease(const TrackedFile& file, Clock::time_point now) const {

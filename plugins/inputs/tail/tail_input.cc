@@ -300,9 +300,17 @@ void TailInput::OnAck(uint64_t cookie, AckOutcome outcome) {
   if (g.watermark.Ack(batch.seq, outcome != AckOutcome::kCancelled)) {
     dirty_ = true;
   }
-  if (!g.live && g.watermark.outstanding() == 0) {
+  if (Forgettable(g)) {
     generations_.erase(it);
   }
+}
+
+bool TailInput::Checkpointed(const Generation& g) {
+  return g.live || (g.released && g.watermark.committed() < g.watermark.emitted());
+}
+
+bool TailInput::Forgettable(const Generation& g) {
+  return !g.live && g.watermark.outstanding() == 0 && !Checkpointed(g);
 }
 
 void TailInput::OnGenerationStart(const files::TrackedFile& file, uint64_t start) {
@@ -328,7 +336,8 @@ void TailInput::OnGenerationEnd(const files::TrackedFile& file) {
     return;
   }
   it->second.live = false;
-  if (it->second.watermark.outstanding() == 0) {
+  it->second.released = file.release;
+  if (Forgettable(it->second)) {
     generations_.erase(it);
   }
   dirty_ = true;
@@ -343,7 +352,7 @@ Status TailInput::Save(bool force) {
       return OkStatus();
     }
     for (const auto& [gen, g] : generations_) {
-      if (g.live) {
+      if (Checkpointed(g)) {
         entries.push_back(
             files::CheckpointEntry{g.id, g.fingerprint, g.watermark.committed(), g.path});
       }

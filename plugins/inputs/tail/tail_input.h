@@ -4,6 +4,10 @@
 // rotation, line splitting, watermarks, checkpoint files) is core's runnel/files; this class
 // turns lines into batches, tracks their acknowledgements and saves checkpoints.
 //
+// At start-up the checkpoint's files are found by the globs or, when rotated away while the
+// agent was down, by dev+inode in the directory of their checkpointed path (FileTracker::
+// InitialScan); the unread rest of a rotated file is read, then it is let go.
+//
 // Threads: Start() runs one reader thread; acknowledgements arrive on any thread (OnAck);
 // Stop() and OnDrained() are called by the runtime's thread. Public calls are thread-safe.
 
@@ -39,7 +43,10 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
   Status Start(Emitter& emitter) override;
   // Stops the reader thread; returns when it no longer emits. Idempotent.
   void Stop() override;
-  // Saves the checkpoint: exactly the acknowledged offsets.
+  // Saves the checkpoint: exactly the acknowledged offsets, for the files being read and for
+  // files let go whose lines are not all acknowledged. A file let go at its end (rotated away or
+  // deleted, then rotate_wait without new data) leaves the checkpoint once everything read from
+  // it is acknowledged, so entries do not accumulate.
   void OnDrained() override;
 
   // Writes the checkpoint now (also when nothing changed). For tests and OnDrained.
@@ -62,8 +69,15 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
     files::Fingerprint fingerprint;
     std::string path;
     files::AckWatermark watermark;
-    bool live = true;
+    bool live = true;       // being read; false once truncated or released
+    bool released = false;  // let go at its end: saved until all read from it is acknowledged
   };
+  // Whether the checkpoint holds `g`: while it is read, and after its release while some of
+  // what was read from it is not acknowledged (after a restart it is found again in its
+  // directory and the rest is read again). A truncated generation's bytes are gone: not held.
+  static bool Checkpointed(const Generation& g);
+  // Whether `g` can be forgotten: ended, nothing outstanding, and not Checkpointed.
+  static bool Forgettable(const Generation& g);
   struct PendingBatch {
     uint64_t generation;
     uint64_t seq;

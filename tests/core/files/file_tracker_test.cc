@@ -125,6 +125,77 @@ TEST_F(FileTrackerTest, CopyTruncateWhileDownResumesTheCopy) {
             (std::vector<std::string>{"fresh content after the rotation"}));
 }
 
+// Rotated away while we were down: found by inode in the checkpointed path's directory.
+TEST_F(FileTrackerTest, RotatedWhileDownIsFoundInItsDirectory) {
+  std::string head = "0123456789abcdef rotated one\n";  // 29 bytes
+  ASSERT_TRUE(WriteFile(dir_.Path("a.log"), head + "rotated two\n"));
+  ASSERT_TRUE(WriteFile(dir_.Path("b.log"), "0123456789abcdef b\n"));
+  ASSERT_TRUE(WriteFile(dir_.Path("c.log"), "0123456789abcdef c\n"));
+  auto entry = [&](const std::string& name, const std::string& first, uint64_t offset) {
+    struct stat st;
+    EXPECT_EQ(stat(dir_.Path(name).c_str(), &st), 0);
+    return CheckpointEntry{FileId{st.st_dev, st.st_ino},
+                           Fingerprint{static_cast<uint32_t>(first.size()), HashBytes(first)},
+                           offset, dir_.Path(name)};
+  };
+  std::vector<CheckpointEntry> resume = {entry("a.log", head.substr(0, 16), 29),
+                                         entry("b.log", "0123456789abcdef", 19),
+                                         entry("c.log", "0123456789abcdef", 19)};
+  // While we were down: a.log rotated and written on, b.log rotated and deleted, c.log rotated
+  // and rewritten in place (its inode is there, its first bytes are not).
+  ASSERT_EQ(rename(dir_.Path("a.log").c_str(), dir_.Path("a.log.1").c_str()), 0);
+  ASSERT_TRUE(AppendFile(dir_.Path("a.log.1"), "rotated three\n"));
+  ASSERT_TRUE(WriteFile(dir_.Path("a.log"), "fresh\n"));
+  ASSERT_EQ(rename(dir_.Path("b.log").c_str(), dir_.Path("b.log.1").c_str()), 0);
+  ASSERT_EQ(unlink(dir_.Path("b.log.1").c_str()), 0);
+  ASSERT_EQ(rename(dir_.Path("c.log").c_str(), dir_.Path("c.log.1").c_str()), 0);
+  ASSERT_TRUE(WriteFile(dir_.Path("c.log.1"), "something else entirely\n"));
+  ASSERT_EQ(mkdir(dir_.Path("sub").c_str(), 0755), 0);
+  FileTracker t(Options(), &rec_);
+  t.InitialScan(resume, /*from_end=*/true, now_);
+  ASSERT_EQ(t.files().size(), 2u);
+  TrackedFile* rotated = nullptr;
+  for (const auto& f : t.files()) {
+    if (f->current_path == dir_.Path("a.log.1")) {
+      rotated = f.get();
+    }
+  }
+  ASSERT_NE(rotated, nullptr);
+  EXPECT_EQ(rotated->path, dir_.Path("a.log"));  // its events carry the checkpointed path
+  EXPECT_TRUE(rotated->gone);
+  EXPECT_EQ(t.stats().rotations, 1u);
+  EXPECT_EQ(t.stats().copies, 0u);
+  // The new a.log is unknown (from its end: from_end); the rotated one goes on from 29.
+  EXPECT_EQ(rec_.starts, (std::vector<std::pair<std::string, uint64_t>>{{dir_.Path("a.log"), 6},
+                                                                        {dir_.Path("a.log"), 29}}));
+  EXPECT_FALSE(t.ReadyToRelease(*rotated, now_ + std::chrono::milliseconds(1)));
+  EXPECT_EQ(Drain(*rotated, now_), (std::vector<std::string>{"rotated two", "rotated three"}));
+  EXPECT_TRUE(t.ReadyToRelease(*rotated, now_ + std::chrono::milliseconds(1)));
+  rotated->release = true;
+  t.Check(now_);
+  ASSERT_EQ(t.files().size(), 1u);
+  EXPECT_EQ(rec_.ends.size(), 1u);
+  t.Rescan(now_);  // not found again by the globs
+  EXPECT_EQ(t.files().size(), 1u);
+  EXPECT_EQ(t.files()[0]->current_path, dir_.Path("a.log"));
+}
+
+// The checkpointed file's inode, found at a globbed path, hides no other entry of that inode.
+TEST_F(FileTrackerTest, StaleEntryOfTheSameInodeDoesNotHideTheRightOne) {
+  ASSERT_TRUE(WriteFile(dir_.Path("a.log"), "0123456789abcdef now\nline two\n"));
+  struct stat st;
+  ASSERT_EQ(stat(dir_.Path("a.log").c_str(), &st), 0);
+  FileId id{st.st_dev, st.st_ino};
+  std::vector<CheckpointEntry> resume = {
+      {id, Fingerprint{16, HashBytes("fedcba9876543210")}, 40, dir_.Path("old.log")},
+      {id, Fingerprint{16, HashBytes("0123456789abcdef")}, 21, dir_.Path("a.log")}};
+  FileTracker t(Options(), &rec_);
+  t.InitialScan(resume, /*from_end=*/false, now_);
+  ASSERT_EQ(t.files().size(), 1u);
+  EXPECT_EQ(rec_.starts, (std::vector<std::pair<std::string, uint64_t>>{{dir_.Path("a.log"), 21}}));
+  EXPECT_EQ(Drain(*t.files()[0], now_), (std::vector<std::string>{"line two"}));
+}
+
 TEST_F(FileTrackerTest, RescanFindsNewFilesAndMarksGone) {
   ASSERT_TRUE(WriteFile(dir_.Path("a.log"), "a1\n"));
   FileTracker t(Options(), &rec_);

@@ -116,6 +116,7 @@ class TailTest : public ::testing::Test {
   TailConfig config_;
   PluginContext ctx_;
   CaptureEmitter emitter_;
+  MetricsRegistry registry_;  // for ctx_.component_metrics, when a test sets them
   std::unique_ptr<TailInput> input_;
 };
 
@@ -503,6 +504,137 @@ TEST_F(TailTest, StopWithUnacknowledgedBatchesRepeatsOnlyThose) {
   std::vector<std::string> want = LineList("a", 41, 100);
   want.push_back("SYNC");
   EXPECT_EQ(LinesOf(Log("a.log")), want);
+}
+
+TEST_F(TailTest, RotatedWhileStoppedIsReadFromItsCheckpointedOffset) {
+  config_.batch_max_events = 1;  // one line per batch: acknowledge exactly lines 1..4
+  emitter_.set_auto_ack(false);
+  ASSERT_TRUE(WriteFile(Log("app.log"), Lines("old", 1, 10)));  // 11 bytes per line
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(10));
+  ASSERT_EQ(emitter_.held(), 10u);
+  for (int i = 0; i < 4; ++i) {
+    emitter_.AckHeld(0, AckOutcome::kDelivered);
+  }
+  input_->Stop();
+  emitter_.AckAllHeld(AckOutcome::kCancelled);
+  input_->OnDrained();
+  input_.reset();
+  std::vector<files::CheckpointEntry> c = Checkpoint();
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].offset, 44u);
+  EXPECT_EQ(c[0].path, Log("app.log"));
+
+  // While stopped: rotated away (app.log.1 is not matched by *.log), written on, and replaced.
+  ASSERT_EQ(rename(Log("app.log").c_str(), Log("app.log.1").c_str()), 0);
+  ASSERT_TRUE(AppendFile(Log("app.log.1"), Lines("old", 11, 12)));
+  ASSERT_TRUE(WriteFile(Log("app.log"), Lines("new", 1, 3)));
+  emitter_.Clear();
+  emitter_.set_auto_ack(true);
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(11));
+  // The rotated file is let go after rotate_wait; then nothing more can come from it.
+  ASSERT_TRUE(PollUntil([&] { return input_->metrics().files_watched->value() == 1; }));
+  Sync(Log("app.log"));
+  std::vector<std::string> old_lines;
+  std::vector<std::string> new_lines;
+  for (const auto& e : emitter_.events()) {
+    EXPECT_EQ(e.Get("path"), Log("app.log"));  // the rotated file's events: its checkpointed path
+    (e.Get("log").starts_with("old-") ? old_lines : new_lines).push_back(e.Get("log"));
+  }
+  EXPECT_EQ(old_lines, LineList("old", 5, 12));
+  std::vector<std::string> want_new = LineList("new", 1, 3);
+  want_new.push_back("SYNC");
+  EXPECT_EQ(new_lines, want_new);
+  EXPECT_EQ(emitter_.event_count(), 12u);
+  EXPECT_EQ(input_->metrics().rotations->value(), 1u);
+  // The rotated file, read to its end and let go, left the checkpoint.
+  struct stat st;
+  ASSERT_EQ(stat(Log("app.log").c_str(), &st), 0);
+  EXPECT_TRUE(PollUntil([&] {
+    EXPECT_TRUE(input_->SaveCheckpoint().ok());
+    std::vector<files::CheckpointEntry> after = Checkpoint();
+    return after.size() == 1 && after[0].id.ino == st.st_ino && after[0].offset == 3u * 11 + 5;
+  }));
+}
+
+TEST_F(TailTest, RotatedAndDeletedWhileStoppedIsDropped) {
+  ctx_.component_metrics = ComponentMetrics::Create(registry_, ctx_.id);
+  config_.batch_max_events = 1;
+  emitter_.set_auto_ack(false);
+  ASSERT_TRUE(WriteFile(Log("app.log"), Lines("old", 1, 10)));
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(10));
+  for (int i = 0; i < 4; ++i) {
+    emitter_.AckHeld(0, AckOutcome::kDelivered);
+  }
+  input_->Stop();
+  emitter_.AckAllHeld(AckOutcome::kCancelled);
+  input_->OnDrained();
+  input_.reset();
+  ASSERT_EQ(Checkpoint().size(), 1u);
+  // While stopped: rotated, replaced (a new inode, the old one still exists), then deleted.
+  ASSERT_EQ(rename(Log("app.log").c_str(), Log("app.log.1").c_str()), 0);
+  ASSERT_TRUE(WriteFile(Log("app.log"), Lines("new", 1, 3)));
+  ASSERT_EQ(unlink(Log("app.log.1").c_str()), 0);
+  emitter_.Clear();
+  emitter_.set_auto_ack(true);
+  StartInput();
+  Sync(Log("app.log"));
+  std::vector<std::string> want = LineList("new", 1, 3);
+  want.push_back("SYNC");
+  EXPECT_EQ(LinesOf(Log("app.log")), want);
+  EXPECT_EQ(emitter_.event_count(), 4u);
+  EXPECT_EQ(input_->metrics().rotations->value(), 0u);
+  EXPECT_EQ(ctx_.component_metrics.errors->value(), 0u);
+  // The entry of the deleted file is dropped: only the new app.log is checkpointed.
+  struct stat st;
+  ASSERT_EQ(stat(Log("app.log").c_str(), &st), 0);
+  EXPECT_TRUE(input_->SaveCheckpoint().ok());
+  std::vector<files::CheckpointEntry> c = Checkpoint();
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].id.ino, st.st_ino);
+  EXPECT_EQ(c[0].offset, 3u * 11 + 5);
+}
+
+// A file let go while some of its batches are unacknowledged stays in the checkpoint until they
+// are; cancelled at shutdown, they are read again after a restart from its directory.
+TEST_F(TailTest, ReleasedFileStaysCheckpointedUntilAcknowledged) {
+  config_.batch_max_events = 1;
+  emitter_.set_auto_ack(false);
+  ASSERT_TRUE(WriteFile(Log("app.log"), Lines("old", 1, 6)));
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(6));
+  emitter_.AckHeld(0, AckOutcome::kDelivered);
+  emitter_.AckHeld(0, AckOutcome::kDelivered);
+  ASSERT_EQ(rename(Log("app.log").c_str(), Log("app.log.1").c_str()), 0);
+  ASSERT_TRUE(PollUntil([&] {
+    return input_->metrics().rotations->value() == 1 &&
+           input_->metrics().files_watched->value() == 0;
+  }));
+  EXPECT_TRUE(input_->SaveCheckpoint().ok());
+  std::vector<files::CheckpointEntry> c = Checkpoint();
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].offset, 22u);
+  input_->Stop();
+  emitter_.AckAllHeld(AckOutcome::kCancelled);
+  input_->OnDrained();
+  input_.reset();
+  c = Checkpoint();
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].offset, 22u);
+
+  emitter_.Clear();
+  emitter_.set_auto_ack(true);
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(4));
+  // Read to its end, let go and acknowledged: the checkpoint forgets it.
+  EXPECT_TRUE(PollUntil([&] {
+    EXPECT_TRUE(input_->SaveCheckpoint().ok());
+    return Checkpoint().empty();
+  }));
+  EXPECT_EQ(LinesOf(Log("app.log")), LineList("old", 3, 6));
+  EXPECT_EQ(emitter_.event_count(), 4u);
 }
 
 TEST_F(TailTest, ExitOnEof) {

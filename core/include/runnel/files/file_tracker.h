@@ -6,6 +6,9 @@
 //  - A file is tracked by its open descriptor, so a renamed or deleted file can be read to its
 //    end. While we hold it open its inode cannot be reused, so a path showing a tracked
 //    dev+inode is that same file.
+//  - At start-up a checkpointed file that left the globbed paths while we were down (renamed
+//    away) is looked for by dev+inode in the directory of its checkpointed path and, when its
+//    first bytes still match, read from its checkpointed offset as a `gone` file (InitialScan).
 //  - A tracked file that no scan finds any more is `gone` (renamed away or deleted). The reader
 //    reads it to its end; once it has been at its end, unchanged, for rotate_wait, the reader
 //    sets `release` and the next Check() closes it.
@@ -29,7 +32,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runnel/files/checkpoint.h"
@@ -124,6 +129,15 @@ class FileTracker {
   // starts with the bytes of an entry not found as itself is its copy (copytruncate while we
   // were down) and continues at the entry's offset. Any other file starts at 0, or after its
   // last complete line when `from_end`.
+  //
+  // An entry whose dev+inode no globbed file has (its file was rotated away while we were
+  // down) is looked for among the regular files of the directory of the entry's path: one
+  // readdir per such directory, not recursive, symlinks not followed, exclude patterns not
+  // applied. A file found there with the entry's dev+inode and first bytes is tracked as a
+  // `gone` file: `path` is the entry's path (events carry it), `current_path` where it was
+  // found; it continues at the entry's offset and is released like any rotated file, after
+  // rotate_wait at its end (counted in stats().rotations). An entry matched by none of these
+  // rules is dropped, logged at info when its file is gone (not found, or its inode reused).
   void InitialScan(const std::vector<CheckpointEntry>& resume, bool from_end,
                    Clock::time_point now);
   // A later scan: new files (from 0, or copies), gone files marked.
@@ -148,7 +162,13 @@ class FileTracker {
   void Scan(const std::vector<CheckpointEntry>* resume, bool from_end, Clock::time_point now);
   // Where each file found by the initial scan starts (see InitialScan).
   void Resume(const std::vector<TrackedFile*>& fresh, const std::vector<CheckpointEntry>& resume,
-              bool from_end);
+              bool from_end, Clock::time_point now);
+  // Looks for the files of the entries not `used` and not `globbed` in their directories (see
+  // InitialScan); tracks those found, marks their entries used and returns them with their
+  // start offsets (not started yet). `why_gone` gets, per entry not found, the reason to log.
+  std::vector<std::pair<TrackedFile*, uint64_t>> FindRotated(
+      const std::vector<CheckpointEntry>& resume, const std::set<FileId>& globbed,
+      std::vector<bool>* used, std::vector<std::string>* why_gone, Clock::time_point now);
   TrackedFile* FindById(const FileId& id);
   // Where a file first seen at start-up without a checkpoint begins when reading from the end:
   // just after the last newline, so no line is read from its middle.
