@@ -84,6 +84,50 @@ class CaptureOutput : public Output {
   std::string name_;
 };
 
+class RemoteOutput : public Output {
+ public:
+  static constexpr size_t kMaxInFlight = 2;
+  RemoteOutput(TestPlugins* t, std::string name) : t_(t), name_(std::move(name)) {}
+  WriteResult Write(const Batch&) override { return WriteResult::Rejected("not called"); }
+  bool completes_later() const override { return true; }
+  Status Submit(std::shared_ptr<const Batch> batch, AckHandle ack) override {
+    std::unique_lock<std::mutex> lock(t_->mu_);
+    TestPlugins::OutputState& s = t_->outputs_[name_];
+    t_->cv_.wait(lock, [&] { return s.cancelled || s.in_flight.size() < kMaxInFlight; });
+    if (s.cancelled) {
+      return Status(StatusCode::kCancelled, "cancelled");
+    }
+    s.in_flight.emplace_back(std::move(batch), std::move(ack));
+    t_->cv_.notify_all();
+    return OkStatus();
+  }
+  uint64_t Flush(std::chrono::steady_clock::time_point deadline) override {
+    std::unique_lock<std::mutex> lock(t_->mu_);
+    TestPlugins::OutputState& s = t_->outputs_[name_];
+    t_->cv_.wait_until(lock, deadline, [&] { return s.cancelled || s.in_flight.empty(); });
+    return s.in_flight.size();
+  }
+  void Cancel() override {
+    {
+      std::lock_guard<std::mutex> lock(t_->mu_);
+      t_->outputs_[name_].cancelled = true;
+    }
+    t_->cv_.notify_all();
+  }
+  void Stop() override {
+    std::deque<std::pair<std::shared_ptr<const Batch>, AckHandle>> left;
+    {
+      std::lock_guard<std::mutex> lock(t_->mu_);
+      left.swap(t_->outputs_[name_].in_flight);
+    }
+    left.clear();  // outside the lock: their acknowledgements complete as kCancelled
+  }
+
+ private:
+  TestPlugins* t_;
+  std::string name_;
+};
+
 void TestPlugins::Register(PluginRegistry& registry) {
   PluginInfo in;
   in.name = "script";
@@ -112,6 +156,42 @@ void TestPlugins::Register(PluginRegistry& registry) {
     return std::make_unique<CaptureOutput>(this, n.name());
   };
   (void)registry.Register(std::move(out));
+
+  PluginInfo remote;
+  remote.name = "remote";
+  remote.kind = PluginKind::kOutput;
+  remote.create_output = [this](const ConfigNode& n,
+                                PluginContext&) -> Result<std::unique_ptr<Output>> {
+    return std::make_unique<RemoteOutput>(this, n.name());
+  };
+  (void)registry.Register(std::move(remote));
+}
+
+size_t TestPlugins::InFlight(const std::string& output) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return outputs_[output].in_flight.size();
+}
+
+bool TestPlugins::WaitForInFlight(const std::string& output, size_t n,
+                                  std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return outputs_[output].in_flight.size() == n; });
+}
+
+void TestPlugins::AckRemote(const std::string& output, size_t n, AckOutcome outcome) {
+  std::vector<AckHandle> done;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& q = outputs_[output].in_flight;
+    for (size_t i = 0; i < n && !q.empty(); ++i) {
+      done.push_back(std::move(q.front().second));
+      q.pop_front();
+    }
+  }
+  cv_.notify_all();
+  for (AckHandle& h : done) {
+    h.Complete(outcome);  // outside the lock: the input's OnAck takes it
+  }
 }
 
 Status TestPlugins::Emit(const std::string& input, const std::vector<std::string>& lines) {

@@ -5,12 +5,16 @@
 //                     "drop me".
 //   output "capture": keeps every delivered event as a JSON line; can be told to ask for retries
 //                     or to hold writes until released.
+//   output "remote":  completes later (like a forward output waiting for acks): keeps what it is
+//                     handed, at most 2 batches in flight, until the test acknowledges them.
 // Each instance reports to the shared TestPlugins object. Thread-safe.
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -47,9 +51,16 @@ class TestPlugins {
   int WriteCalls(const std::string& output);
   bool WaitForWriteCalls(const std::string& output, int n, std::chrono::milliseconds timeout);
 
+  // remote output: batches handed over and not acknowledged yet.
+  size_t InFlight(const std::string& output);
+  bool WaitForInFlight(const std::string& output, size_t n, std::chrono::milliseconds timeout);
+  // Completes the oldest `n` batches in flight with `outcome`.
+  void AckRemote(const std::string& output, size_t n, AckOutcome outcome);
+
  private:
   friend class ScriptInput;
   friend class CaptureOutput;
+  friend class RemoteOutput;
   struct InputState {
     Emitter* emitter = nullptr;
     ScriptInput* script = nullptr;
@@ -60,6 +71,8 @@ class TestPlugins {
     int fail_next = 0;
     bool held = false;
     int write_calls = 0;
+    std::deque<std::pair<std::shared_ptr<const Batch>, AckHandle>> in_flight;  // remote
+    bool cancelled = false;                                                    // remote
   };
   std::mutex mu_;
   std::condition_variable cv_;

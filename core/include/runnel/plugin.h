@@ -8,6 +8,7 @@
 // Filters are synchronous and never block on I/O.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -94,6 +95,23 @@ class Output {
   virtual WriteResult Write(const Batch& batch) = 0;
   // Closes files and connections. Called from the worker thread after the last Write.
   virtual void Stop() {}
+
+  // ---- Outputs that complete later (a remote end acknowledges) ----
+  // Such an output returns true here and implements Submit, Flush and Cancel; Write is then never
+  // called. It keeps many batches in flight, owns its retries (e.g. re-sending to another
+  // replica), completes each batch's acknowledgement itself and counts events_out / bytes_out
+  // in PluginContext::component_metrics when it does.
+  virtual bool completes_later() const { return false; }
+  // Takes a batch and its acknowledgement part. Complete `ack` with kDelivered once the remote
+  // end has acknowledged the batch, or kRejected; a handle destroyed uncompleted (at Stop) is
+  // kCancelled. Blocks while the output's own bound on what is in flight is reached. Cancelled
+  // after Cancel(): the handle is then left to cancel. Called from the worker thread.
+  virtual Status Submit(std::shared_ptr<const Batch> batch, AckHandle ack);
+  // Waits until every submitted batch is acknowledged, `deadline` passes or Cancel() is called;
+  // returns how many are still in flight. Called from the worker thread before Stop().
+  virtual uint64_t Flush(std::chrono::steady_clock::time_point deadline);
+  // Makes a blocked Submit or Flush return at once, and every later one. Any thread.
+  virtual void Cancel() {}
 };
 
 }  // namespace runnel

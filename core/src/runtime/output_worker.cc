@@ -13,7 +13,8 @@ OutputWorker::OutputWorker(std::string id, std::unique_ptr<Output> output, uint6
       output_(std::move(output)),
       queue_(queue_bytes, budget),
       metrics_(metrics),
-      backoff_(milliseconds(100), milliseconds(30'000), std::hash<std::string>{}(id_)) {}
+      backoff_(milliseconds(100), milliseconds(30'000), std::hash<std::string>{}(id_)),
+      later_(output_->completes_later()) {}
 
 OutputWorker::~OutputWorker() {
   if (thread_.joinable()) {
@@ -47,9 +48,28 @@ void OutputWorker::Run() {
       }
       continue;
     }
-    Deliver(std::move(*item));
+    if (later_) {
+      Hand(std::move(*item));
+    } else {
+      Deliver(std::move(*item));
+    }
+  }
+  if (later_ && !cancelled_.load()) {
+    uint64_t left =
+        output_->Flush(steady_clock::time_point(steady_clock::duration(drain_deadline_.load())));
+    cancelled_batches_.fetch_add(left);
   }
   output_->Stop();
+  finished_.store(true);
+}
+
+void OutputWorker::Hand(OutputItem item) {
+  const uint64_t bytes = item.batch->bytes();
+  Status s = output_->Submit(std::move(item.batch), std::move(item.ack));
+  if (!s.ok()) {
+    cancelled_batches_.fetch_add(1);  // the acknowledgement completed as kCancelled
+  }
+  queue_.Done(bytes);
 }
 
 void OutputWorker::Deliver(OutputItem item) {
@@ -93,6 +113,9 @@ void OutputWorker::Abort() {
     cancelled_.store(true);
   }
   sleep_cv_.notify_all();
+  if (later_) {
+    output_->Cancel();
+  }
   cancelled_batches_.fetch_add(queue_.Abort());
 }
 
@@ -105,11 +128,20 @@ uint64_t OutputWorker::Drain(steady_clock::time_point deadline) {
   if (!thread_.joinable()) {
     return 0;
   }
+  drain_deadline_.store(deadline.time_since_epoch().count());
   draining_.store(true);
-  // Wait for the queue to empty, up to the deadline; then cancel what is left.
+  // Wait for the queue to empty, up to the deadline; then cancel what is left. An output that
+  // completes later is waited for by the worker thread itself (Flush), up to the same deadline.
   while (steady_clock::now() < deadline && queue_.bytes() > 0) {
     std::unique_lock<std::mutex> lock(sleep_mu_);
     sleep_cv_.wait_for(lock, milliseconds(10));
+  }
+  if (later_) {
+    // The thread leaves once the queue is empty and Flush returns; Flush ends at the deadline.
+    while (steady_clock::now() < deadline && !finished_.load()) {
+      std::unique_lock<std::mutex> lock(sleep_mu_);
+      sleep_cv_.wait_for(lock, milliseconds(10));
+    }
   }
   Abort();
   thread_.join();

@@ -2,6 +2,9 @@
 // OutputWorker: the queue and the thread of one output. The thread takes batches from the queue,
 // calls Output::Write, retries with backoff on kRetry, and completes each batch's acknowledgement:
 // kDelivered when written, kRejected when permanently refused (counted and logged).
+// An output that completes later (Output::completes_later) is handed each batch with its
+// acknowledgement by Submit instead; at drain the worker waits for it with Flush, up to the
+// deadline, and Abort cancels it.
 // Thread-safe: Enqueue from any thread; Start/Drain from the owner.
 
 #include <atomic>
@@ -39,6 +42,7 @@ class OutputWorker {
  private:
   void Run();
   void Deliver(OutputItem item);
+  void Hand(OutputItem item);  // to an output that completes later
   // Sleeps for `d`, or less if the worker is cancelled. Returns false when cancelled.
   bool SleepFor(std::chrono::milliseconds d);
 
@@ -48,8 +52,11 @@ class OutputWorker {
   ComponentMetrics metrics_;
   Backoff backoff_;
   std::thread thread_;
+  const bool later_;
   std::atomic<bool> draining_{false};
+  std::atomic<int64_t> drain_deadline_{0};  // steady_clock ticks, once draining
   std::atomic<bool> cancelled_{false};
+  std::atomic<bool> finished_{false};  // Run() returned
   std::atomic<uint64_t> cancelled_batches_{0};
   std::mutex sleep_mu_;
   std::condition_variable sleep_cv_;

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "tests/testing/test_plugins.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_plugins.h"
 
 namespace runnel::runtime {
 namespace {
@@ -80,8 +80,7 @@ TEST_F(PipelineTest, ChainOfFiltersThenFanOutToTwoOutputs) {
   ASSERT_TRUE(plugins_.Emit("in", {"x", "drop me", "y"}).ok());
   ASSERT_TRUE(plugins_.WaitForAcks("in", 1, kWait));
   EXPECT_EQ(plugins_.Delivered("raw"),
-            (std::vector<std::string>{R"({"log":"x"})", R"({"log":"drop me"})",
-                                      R"({"log":"y"})"}));
+            (std::vector<std::string>{R"({"log":"x"})", R"({"log":"drop me"})", R"({"log":"y"})"}));
   EXPECT_EQ(plugins_.Delivered("cooked"),
             (std::vector<std::string>{R"({"log":"x","a":"1","b":"2"})",
                                       R"({"log":"y","a":"1","b":"2"})"}));
@@ -196,6 +195,62 @@ TEST_F(PipelineTest, ShutdownDeadlineCancelsWhatADeadOutputHolds) {
   // Delivered to one output only: not committed, so the source sends it again next time.
   EXPECT_EQ(plugins_.Acks("in"),
             (std::vector<AckOutcome>{AckOutcome::kCancelled, AckOutcome::kCancelled}));
+}
+
+// An output that completes later keeps batches in flight; their sources learn the outcome when
+// the remote end answers, and a full output holds back the worker.
+TEST_F(PipelineTest, OutputThatCompletesLaterAcksWhenTheRemoteEndDoes) {
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Node("outputs", "r", "remote", {"in"})};
+  auto p = Make(std::move(spec));
+  for (const char* line : {"a", "b", "c"}) {
+    ASSERT_TRUE(plugins_.Emit("in", {line}).ok());
+  }
+  ASSERT_TRUE(plugins_.WaitForInFlight("r", 2, kWait));  // its bound; "c" waits in the queue
+  EXPECT_TRUE(plugins_.Acks("in").empty());
+  plugins_.AckRemote("r", 1, AckOutcome::kDelivered);
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 1, kWait));
+  ASSERT_TRUE(plugins_.WaitForInFlight("r", 2, kWait));  // "c" went in
+  plugins_.AckRemote("r", 1, AckOutcome::kRejected);
+  plugins_.AckRemote("r", 1, AckOutcome::kDelivered);
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 3, kWait));
+  EXPECT_EQ(plugins_.Acks("in"),
+            (std::vector<AckOutcome>{AckOutcome::kDelivered, AckOutcome::kRejected,
+                                     AckOutcome::kDelivered}));
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
+// At shutdown the worker waits for what is in flight, up to the deadline; the rest is cancelled.
+TEST_F(PipelineTest, ShutdownCancelsWhatAnOutputThatCompletesLaterStillHolds) {
+  PipelineSpec spec;
+  spec.shutdown_timeout = milliseconds(300);
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Node("outputs", "r", "remote", {"in"})};
+  auto p = Make(std::move(spec));
+  ASSERT_TRUE(plugins_.Emit("in", {"a"}).ok());
+  ASSERT_TRUE(plugins_.Emit("in", {"b"}).ok());
+  ASSERT_TRUE(plugins_.WaitForInFlight("r", 2, kWait));
+  plugins_.AckRemote("r", 1, AckOutcome::kDelivered);
+  EXPECT_EQ(p->Shutdown(), 1u);
+  EXPECT_EQ(plugins_.Acks("in"),
+            (std::vector<AckOutcome>{AckOutcome::kDelivered, AckOutcome::kCancelled}));
+}
+
+TEST_F(PipelineTest, ShutdownWaitsForAcksThatArriveWhileDraining) {
+  PipelineSpec spec;
+  spec.shutdown_timeout = milliseconds(kWait);
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Node("outputs", "r", "remote", {"in"})};
+  auto p = Make(std::move(spec));
+  ASSERT_TRUE(plugins_.Emit("in", {"a"}).ok());
+  ASSERT_TRUE(plugins_.Emit("in", {"b"}).ok());
+  ASSERT_TRUE(plugins_.WaitForInFlight("r", 2, kWait));
+  std::thread remote([&] { plugins_.AckRemote("r", 2, AckOutcome::kDelivered); });
+  EXPECT_EQ(p->Shutdown(), 0u);
+  remote.join();
+  EXPECT_EQ(plugins_.Acks("in"),
+            (std::vector<AckOutcome>{AckOutcome::kDelivered, AckOutcome::kDelivered}));
 }
 
 TEST_F(PipelineTest, FinishingEveryInputEndsWait) {
