@@ -15,7 +15,7 @@
 
 #include "runnel/metrics.h"
 #include "runnel/plugin.h"
-#include "runtime/backoff.h"
+#include "runnel/backoff.h"
 #include "runtime/batch_queue.h"
 
 namespace runnel::runtime {

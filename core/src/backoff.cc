@@ -1,8 +1,8 @@
-#include "runtime/backoff.h"
+#include "runnel/backoff.h"
 
 #include <algorithm>
 
-namespace runnel::runtime {
+namespace runnel {
 
 Backoff::Backoff(std::chrono::milliseconds base, std::chrono::milliseconds cap, uint64_t seed)
     : base_(base), cap_(cap), rng_(seed) {}
@@ -15,4 +15,4 @@ std::chrono::milliseconds Backoff::Next() {
   return std::chrono::milliseconds(dist(rng_));
 }
 
-}  // namespace runnel::runtime
+}  // namespace runnel

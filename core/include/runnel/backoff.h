@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <random>
 
-namespace runnel::runtime {
+namespace runnel {
 
 class Backoff {
  public:
@@ -22,4 +22,4 @@ class Backoff {
   std::mt19937_64 rng_;
 };
 
-}  // namespace runnel::runtime
+}  // namespace runnel
