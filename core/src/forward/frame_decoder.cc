@@ -145,6 +145,17 @@ Status TooLarge(size_t limit) {
 }
 
 constexpr size_t kCompactAt = 64 * 1024;
+// A connection that once carried a big frame does not keep its buffers for ever: above this
+// capacity an emptied buffer is given back.
+constexpr size_t kKeepCapacity = 1 << 20;
+
+void ClearAndTrim(std::string* s) {
+  if (s->capacity() > kKeepCapacity) {
+    std::string().swap(*s);
+  } else {
+    s->clear();
+  }
+}
 
 }  // namespace
 
@@ -219,7 +230,7 @@ Result<std::optional<std::string_view>> FrameDecoder::NextRaw() {
     consumed_ = false;
     start_ = scan_;
     if (start_ == buffer_.size()) {
-      buffer_.clear();
+      ClearAndTrim(&buffer_);
       start_ = scan_ = 0;
     } else if (start_ >= kCompactAt && start_ >= buffer_.size() / 2) {
       buffer_.erase(0, start_);
@@ -234,7 +245,7 @@ Result<std::optional<std::string_view>> FrameDecoder::NextRaw() {
   }
   if (!*done) {
     if (start_ == buffer_.size()) {  // only keepalives so far
-      buffer_.clear();
+      ClearAndTrim(&buffer_);
       start_ = scan_ = 0;
     }
     return std::nullopt;
@@ -249,6 +260,7 @@ Result<std::optional<EventFrame>> FrameDecoder::Next() {
     return std::nullopt;
   }
   auto frame = DecodeEventFrame(*raw, limits_, decompressor_, &scratch_);
+  ClearAndTrim(&scratch_);
   if (!frame) {
     error_ = frame.error();
     return Err(error_);

@@ -10,11 +10,22 @@
 //   CompressedPackedForward [tag, bin <<gzip|zstd entries>>, {"compressed": "gzip"|"zstd", ...}]
 // `time` is an EventTime (ext type 0, fixext8 or ext8), an integer of seconds, or Fluent Bit's
 // [time, {metadata}] (the metadata is dropped). A msgpack nil between frames is a keepalive and
-// is skipped. Options read: size (checked against the entry count), chunk (to ack), compressed.
+// is skipped. Options read: size (checked against the entry count), chunk (to ack), compressed
+// ("gzip", "zstd", or "text"/"" for none) and fluent_signal (only 0, logs, is accepted); other
+// keys are skipped.
 //
-// Errors are DataLoss with a message saying what is wrong and where; after one the stream
-// cannot be resynchronised and the decoder keeps returning that error (close the connection).
-// Thread-compatible: one decoder per connection.
+// Errors are DataLoss with a message saying what is wrong and where, for example
+//   "forward: frame exceeds the limit of 67108864 bytes"
+//   "forward: frame nesting deeper than 32 at byte 40 of the frame"
+//   "forward: frame is a map, want an array"
+//   "forward: entry 3: record is a str, want a map"
+//   "forward: gzip: decompressed data exceeds the limit of 268435456 bytes"
+//   "forward: option size 3 does not match the 2 entries in the frame"
+// After one the stream cannot be resynchronised and the decoder keeps returning that error
+// (close the connection). Thread-compatible: one decoder per connection.
+//
+// Cost: the PackedForward path validates and copies each entry into the batch in one pass,
+// rewriting only its time; it allocates nothing per record.
 
 #include <cstddef>
 #include <cstdint>
