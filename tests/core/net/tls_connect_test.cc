@@ -244,9 +244,9 @@ TEST_F(TlsConnectTest, HandshakeTimeoutClosesSilentClient) {
   std::atomic<bool> closed{false};
   (*conn)->Start(
       {.on_data = [](std::string_view) {}, .on_close = [&](const Status&) { closed = true; }});
-  ASSERT_TRUE(WaitFor([&] { return (*server)->connection_count() == 1; }));
   ASSERT_TRUE(WaitFor([&] { return closed.load(); }));
-  EXPECT_EQ((*server)->connection_count(), 0u);
+  // The server forgets the connection just after closing its socket.
+  EXPECT_TRUE(WaitFor([&] { return (*server)->connection_count() == 0; }));
 }
 
 }  // namespace
