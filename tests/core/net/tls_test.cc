@@ -2,7 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
 
+#include "config/diagnostic.h"
+#include "config/fields.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/tls_certs.h"
 
@@ -134,6 +137,35 @@ TEST_F(TlsConfigTest, SchemaFieldsAndParse) {
   parsed = ParseTlsConfig(node, TlsRole::kClient);
   ASSERT_FALSE(parsed.has_value());
   EXPECT_THAT(parsed.error().message(), HasSubstr("tls.verify_hostname needs tls.verify_peer"));
+}
+
+// The loader reads the dotted keys written either way TOML allows.
+TEST_F(TlsConfigTest, LoaderReadsDottedKeysAndSubTables) {
+  Schema schema;
+  schema.Required("servers", FieldType::kStringList, "servers");
+  AddTlsFields(schema, TlsRole::kClient);
+  for (const char* text : {
+           "servers = [\"a:1\"]\ntls.enabled = true\ntls.server_name = \"agg\"\n",
+           "servers = [\"a:1\"]\n[tls]\nenabled = true\nserver_name = \"agg\"\n",
+       }) {
+    toml::table table = toml::parse(text);
+    ConfigNode node("outputs", "agg", "forward", {});
+    config::DiagnosticSink sink;
+    config::ValidateFields(table, schema, {}, {}, "outputs.agg", "forward", node, sink);
+    ASSERT_EQ(sink.error_count(), 0u) << sink.errors()[0].message;
+    auto parsed = ParseTlsConfig(node, TlsRole::kClient);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
+    EXPECT_TRUE(parsed->enabled);
+    EXPECT_EQ(parsed->server_name, "agg");
+    EXPECT_TRUE(parsed->verify_peer);  // the default
+  }
+  toml::table table = toml::parse("servers = [\"a:1\"]\ntls.enabeld = true\n");
+  ConfigNode node("outputs", "agg", "forward", {});
+  config::DiagnosticSink sink;
+  config::ValidateFields(table, schema, {}, {}, "outputs.agg", "forward", node, sink);
+  ASSERT_EQ(sink.error_count(), 1u);
+  EXPECT_EQ(sink.errors()[0].message, "unknown key 'tls.enabeld'");
+  EXPECT_EQ(sink.errors()[0].hint, "did you mean 'tls.enabled'?");
 }
 
 }  // namespace
