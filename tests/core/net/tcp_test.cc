@@ -40,39 +40,46 @@ bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeou
   return cond();
 }
 
-// What one side of a connection saw.
-struct Seen {
-  std::mutex mu;
-  std::string data;
-  std::optional<Status> closed;
+// What one side of a connection saw. The callbacks share its state, so they may run (on_close
+// after the connection is dropped) when the Seen itself is gone.
+class Seen {
+ public:
   std::string Data() {
-    std::lock_guard l(mu);
-    return data;
+    std::lock_guard l(s_->mu);
+    return s_->data;
   }
   size_t Size() {
-    std::lock_guard l(mu);
-    return data.size();
+    std::lock_guard l(s_->mu);
+    return s_->data.size();
   }
   bool Closed() {
-    std::lock_guard l(mu);
-    return closed.has_value();
+    std::lock_guard l(s_->mu);
+    return s_->closed.has_value();
   }
   Status Reason() {
-    std::lock_guard l(mu);
-    return closed.value_or(Internal("not closed"));
+    std::lock_guard l(s_->mu);
+    return s_->closed.value_or(Internal("not closed"));
   }
   ConnectionCallbacks Callbacks() {
     return {.on_data =
-                [this](std::string_view d) {
-                  std::lock_guard l(mu);
-                  data.append(d);
+                [s = s_](std::string_view d) {
+                  std::lock_guard l(s->mu);
+                  s->data.append(d);
                 },
             .on_close =
-                [this](const Status& s) {
-                  std::lock_guard l(mu);
-                  closed = s;
+                [s = s_](const Status& status) {
+                  std::lock_guard l(s->mu);
+                  s->closed = status;
                 }};
   }
+
+ private:
+  struct State {
+    std::mutex mu;
+    std::string data;
+    std::optional<Status> closed;
+  };
+  std::shared_ptr<State> s_ = std::make_shared<State>();
 };
 
 // A server that echoes every byte back, and remembers how each of its connections closed.

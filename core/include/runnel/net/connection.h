@@ -16,6 +16,9 @@
 // released. Dropping the last std::shared_ptr<Connection> closes it (a TcpServer keeps one per
 // open connection). Callbacks must not own the Connection (capture a weak_ptr or a raw pointer):
 // that would keep it open until the peer or a timeout closes it.
+// on_close runs on the loop thread and may run after the last handle is dropped (closing is
+// asynchronous), so callbacks must own (shared_ptr) what they touch, or the owner must wait for
+// on_close before destroying it.
 //
 // Thread-safety: every method may be called from any thread, including from the callbacks.
 // Callbacks of one connection never run concurrently with each other.
