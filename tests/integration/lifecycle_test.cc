@@ -5,11 +5,13 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -164,8 +166,15 @@ TEST_P(Lifecycle, SecondSigtermDuringADrainExitsAtOnce) {
   const int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // never read
   ASSERT_GE(reader, 0);
   Process p = Start(WriteConfig("type = \"stdout\"\n", 0, "shutdown_timeout = \"5m\"\n"), fifo);
-  ASSERT_TRUE(
-      PollFor([&] { return Stderr().find("runnel started") != std::string::npos; }, seconds(30)))
+  // Full: a blocked writer leaves less than one atomic write (PIPE_BUF) free.
+  const int capacity = fcntl(reader, F_GETPIPE_SZ);
+  ASSERT_GT(capacity, PIPE_BUF);
+  ASSERT_TRUE(PollFor(
+      [&] {
+        int queued = 0;
+        return ioctl(reader, FIONREAD, &queued) == 0 && queued > capacity - PIPE_BUF;
+      },
+      seconds(30)))
       << Stderr();
   ASSERT_TRUE(p.Signal(SIGTERM).ok()) << Stderr();
   ASSERT_TRUE(PollFor([&] { return Stderr().find("draining") != std::string::npos; }, seconds(30)))
