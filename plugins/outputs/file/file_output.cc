@@ -29,14 +29,44 @@ Status FileOutput::Open() {
                              config_.path + "': " + ec.message());
     }
   }
-  fd_ = ::open(config_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd_ = ::open(config_.path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     return ErrnoStatus("cannot open '" + config_.path + "' for appending", errno);
   }
   struct stat st;
   size_ = fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  CutTornTail();
   last_sync_ = std::chrono::steady_clock::now();
   return OkStatus();
+}
+
+void FileOutput::CutTornTail() {
+  // A process killed in the middle of a write leaves part of a batch after the last newline.
+  // That batch was never acknowledged, so it comes again; appending after the fragment would
+  // glue it to the next line. Cut it off.
+  if (size_ == 0) {
+    return;
+  }
+  constexpr uint64_t kLookBack = 1 << 20;
+  uint64_t from = size_ > kLookBack ? size_ - kLookBack : 0;
+  std::string tail(size_ - from, '\0');
+  ssize_t n = ::pread(fd_, tail.data(), tail.size(), static_cast<off_t>(from));
+  if (n != static_cast<ssize_t>(tail.size()) || tail.back() == '\n') {
+    return;
+  }
+  size_t nl = tail.rfind('\n');
+  uint64_t keep = nl == std::string::npos ? from : from + nl + 1;
+  if (nl == std::string::npos && from > 0) {
+    return;  // a line longer than the look-back: leave it to a human
+  }
+  if (::ftruncate(fd_, static_cast<off_t>(keep)) != 0) {
+    RUNNEL_LOG(kWarn, id_) << "cannot cut the incomplete last line of '" << config_.path
+                           << "': " << strerror(errno);
+    return;
+  }
+  RUNNEL_LOG(kWarn, id_) << "'" << config_.path << "' ended with an incomplete line ("
+                         << size_ - keep << " bytes, from a write cut short); removed it";
+  size_ = keep;
 }
 
 Status FileOutput::Rotate() {
@@ -103,9 +133,9 @@ WriteResult FileOutput::Write(const Batch& batch) {
   }
   dirty_ = true;
   const auto now = std::chrono::steady_clock::now();
-  const bool sync = config_.fsync == FsyncPolicy::kBatch ||
-                    (config_.fsync == FsyncPolicy::kInterval &&
-                     now - last_sync_ >= config_.fsync_interval);
+  const bool sync =
+      config_.fsync == FsyncPolicy::kBatch ||
+      (config_.fsync == FsyncPolicy::kInterval && now - last_sync_ >= config_.fsync_interval);
   if (sync) {
     if (::fdatasync(fd_) != 0) {
       return WriteResult::Retry(ErrnoStatus("fsync '" + config_.path + "'", errno).message());

@@ -24,6 +24,8 @@ class FileOutput : public Output {
 
  private:
   Status Open();
+  // Removes an incomplete last line (left by a crash in the middle of a write) after Open.
+  void CutTornTail();
   Status Rotate();
   Status WriteAll(const std::string& data);
 

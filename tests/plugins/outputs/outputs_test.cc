@@ -1,11 +1,11 @@
 // The file, stdout and null outputs, configured through the real loader.
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
+#include "tests/testing/file_helpers.h"
 #include "tests/testing/load_config.h"
 #include "tests/testing/process.h"
 
@@ -64,9 +64,30 @@ TEST_F(OutputTest, FileWritesJsonLinesWithTheTimeFirst) {
             "{\"time\":\"2023-11-14T22:13:20.000000005Z\",\"log\":\"c\",\"n\":7}\n");
 }
 
+// A crash in the middle of a write leaves half a line; the next start cuts it off, so the batch
+// written again (it was never acknowledged) does not glue onto it.
+TEST_F(OutputTest, FileCutsAnIncompleteLastLineAtStart) {
+  const std::string path = dir_.Path("o.jsonl");
+  ASSERT_TRUE(testing::WriteFile(path, "{\"log\":\"whole\"}\n{\"log\":\"ha"));
+  auto out = Make("file", "path = \"" + path + "\"\ntime_key = \"\"\n");
+  ASSERT_TRUE(out.has_value()) << out.error().ToString();
+  ASSERT_TRUE((*out)->Start().ok());
+  EXPECT_EQ((*out)->Write(MakeBatch({"again"})).kind, WriteResult::Kind::kDelivered);
+  (*out)->Stop();
+  EXPECT_EQ(ReadFileOrEmpty(path), "{\"log\":\"whole\"}\n{\"log\":\"again\",\"n\":7}\n");
+  // A file of one incomplete line is emptied; a complete file is left alone.
+  ASSERT_TRUE(testing::WriteFile(path, "{\"log\":"));
+  auto again = Make("file", "path = \"" + path + "\"\ntime_key = \"\"\n");
+  ASSERT_TRUE(again.has_value());
+  ASSERT_TRUE((*again)->Start().ok());
+  (*again)->Stop();
+  EXPECT_EQ(ReadFileOrEmpty(path), "");
+}
+
 TEST_F(OutputTest, FileTimeOptions) {
   const std::string path = dir_.Path("o.jsonl");
-  auto out = Make("file", "path = \"" + path + "\"\ntime_key = \"ts\"\ntime_format = \"unix_ms\"\n");
+  auto out =
+      Make("file", "path = \"" + path + "\"\ntime_key = \"ts\"\ntime_format = \"unix_ms\"\n");
   ASSERT_TRUE(out.has_value()) << out.error().ToString();
   ASSERT_TRUE((*out)->Start().ok());
   ASSERT_EQ((*out)->Write(MakeBatch({"a"})).kind, WriteResult::Kind::kDelivered);
@@ -92,8 +113,9 @@ TEST_F(OutputTest, FileAppendsToWhatIsThere) {
 TEST_F(OutputTest, FileRotatesBySizeAndKeepsMaxFiles) {
   const std::string path = dir_.Path("o.jsonl");
   // Each batch renders to 22 bytes ({"log":"x","n":7} + newline = 18; "xxxxx" lines: 22).
-  auto out = Make("file", "path = \"" + path +
-                              "\"\ntime_key = \"\"\nmax_bytes = 30\nmax_files = 2\nfsync = \"batch\"\n");
+  auto out =
+      Make("file", "path = \"" + path +
+                       "\"\ntime_key = \"\"\nmax_bytes = 30\nmax_files = 2\nfsync = \"batch\"\n");
   ASSERT_TRUE(out.has_value()) << out.error().ToString();
   ASSERT_TRUE((*out)->Start().ok());
   for (const char* line : {"first", "secnd", "third", "forth"}) {
