@@ -82,6 +82,8 @@ class MsgpackReader {
   bool AtEnd() const { return pos_ >= data_.size(); }
   size_t position() const { return pos_; }
   size_t remaining() const { return data_.size() - pos_; }
+  // The whole span the reader walks.
+  std::string_view data() const { return data_; }
 
   // Reads the next header (and, for str/bin/ext, its payload).
   Result<MsgObject> Next();
