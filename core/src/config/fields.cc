@@ -273,6 +273,19 @@ std::optional<ConfigValue> DefaultValue(const FieldSpec& spec, const SourceLocat
   return value;
 }
 
+namespace {
+// Whether the schema declares fields named "<prefix>.something".
+bool HasDottedFields(const Schema& schema, const std::string& prefix) {
+  for (const FieldSpec& spec : schema.fields()) {
+    if (spec.name.size() > prefix.size() && spec.name.starts_with(prefix) &&
+        spec.name[prefix.size()] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
 void ValidateFields(const toml::table& table, const Schema& schema,
                     const std::vector<std::string>& skip, const SourceLocation& table_location,
                     const std::string& component, const std::string& plugin, ConfigNode& node,
@@ -283,11 +296,7 @@ void ValidateFields(const toml::table& table, const Schema& schema,
   }
   // Keys an unknown key was taken for: not reported missing as well.
   std::vector<std::string> suggested;
-  for (const auto& [key, value] : EntriesInFileOrder(table)) {
-    const std::string name(key->str());
-    if (std::find(skip.begin(), skip.end(), name) != skip.end()) {
-      continue;
-    }
+  auto check = [&](const std::string& name, const toml::key& key, const toml::node& value) {
     const FieldSpec* spec = schema.Find(name);
     if (spec == nullptr) {
       std::string hint;
@@ -299,15 +308,31 @@ void ValidateFields(const toml::table& table, const Schema& schema,
         std::sort(sorted.begin(), sorted.end());
         hint = "valid keys are: " + Join(sorted);
       }
-      sink.Error(LocationOf(*key), component, "unknown key '" + name + "'", std::move(hint));
-      continue;
+      sink.Error(LocationOf(key), component, "unknown key '" + name + "'", std::move(hint));
+      return;
     }
-    if (auto converted = ConvertField(*spec, *value, component, sink)) {
+    if (auto converted = ConvertField(*spec, value, component, sink)) {
       node.Set(name, std::move(*converted));
     }
+  };
+  for (const auto& [key, value] : EntriesInFileOrder(table)) {
+    const std::string name(key->str());
+    if (std::find(skip.begin(), skip.end(), name) != skip.end()) {
+      continue;
+    }
+    // Dotted fields ("tls.enabled") may be written `tls.enabled = true` or as a [x.tls] table;
+    // both parse as a sub-table, whose keys are checked under their dotted names.
+    if (value->is_table() && schema.Find(name) == nullptr && HasDottedFields(schema, name)) {
+      for (const auto& [sub_key, sub_value] : EntriesInFileOrder(*value->as_table())) {
+        check(name + "." + std::string(sub_key->str()), *sub_key, *sub_value);
+      }
+      continue;
+    }
+    check(name, *key, *value);
   }
   for (const FieldSpec& spec : schema.fields()) {
-    if (table.contains(spec.name)) {
+    const bool dotted = spec.name.find('.') != std::string::npos;
+    if (dotted ? static_cast<bool>(table.at_path(spec.name)) : table.contains(spec.name)) {
       continue;
     }
     if (spec.required) {
