@@ -3,7 +3,6 @@
 // reader that follows the file as it grows, and the line format the writers use.
 
 #include <fcntl.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,13 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/testing/runnel_binary.h"
+
 namespace runnel::testing {
 
 // $RUNNEL_BINARY_DIR/agent/runnel-agent, or "" when RUNNEL_BINARY_DIR is not set.
-inline std::string AgentBinary() {
-  const char* dir = getenv("RUNNEL_BINARY_DIR");
-  return dir == nullptr ? "" : std::string(dir) + "/agent/runnel-agent";
-}
+inline std::string AgentBinary() { return RunnelBinaryPath("runnel-agent"); }
 
 // "w<writer> <seq, 7 digits> <payload>\n"
 inline std::string WriterLine(int writer, int seq) {

@@ -6,7 +6,7 @@
 
 #include "runtime/pipeline.h"
 
-namespace runnel::agent {
+namespace runnel::app {
 
 void BlockSignals();
 
@@ -15,4 +15,4 @@ void BlockSignals();
 // one-shot run ended with events not delivered.
 int Run(runtime::Pipeline& pipeline);
 
-}  // namespace runnel::agent
+}  // namespace runnel::app

@@ -1,16 +1,16 @@
-#include "cli.h"
+#include "app/cli.h"
 
 #include <CLI/CLI.hpp>
 
-namespace runnel::agent {
+namespace runnel::app {
 
-std::optional<Options> ParseCommandLine(int argc, char** argv, int* exit_code) {
+std::optional<Options> ParseCommandLine(const AppInfo& info, int argc, char** argv,
+                                        int* exit_code) {
   Options o;
-  CLI::App app{
-      "runnel-agent: collects logs from files and sockets, parses and enriches them, and "
-      "delivers them to outputs and aggregators.",
-      "runnel-agent"};
-  app.set_version_flag("--version", std::string("runnel-agent ") + RUNNEL_VERSION);
+  o.config = std::string(info.default_config);
+  const std::string name(info.name);
+  CLI::App app{std::string(info.description), name};
+  app.set_version_flag("--version", name + " " + RUNNEL_VERSION);
   app.add_option("-c,--config", o.config, "The pipeline configuration (TOML)")
       ->capture_default_str();
   app.add_flag("--validate", o.validate,
@@ -30,4 +30,4 @@ std::optional<Options> ParseCommandLine(int argc, char** argv, int* exit_code) {
   return o;
 }
 
-}  // namespace runnel::agent
+}  // namespace runnel::app

@@ -1,4 +1,4 @@
-#include "daemon.h"
+#include "app/daemon.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -9,7 +9,7 @@
 
 #include "runnel/logging.h"
 
-namespace runnel::agent {
+namespace runnel::app {
 namespace {
 
 sigset_t HandledSignals() {
@@ -85,4 +85,4 @@ int Run(runtime::Pipeline& pipeline) {
   return one_shot && undelivered > 0 ? 1 : 0;
 }
 
-}  // namespace runnel::agent
+}  // namespace runnel::app

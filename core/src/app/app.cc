@@ -1,0 +1,104 @@
+#include "app/app.h"
+
+#include <iostream>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "app/cli.h"
+#include "app/daemon.h"
+#include "config/describe.h"
+#include "config/loader.h"
+#include "runnel/check.h"
+#include "runnel/logging.h"
+#include "runnel/metrics.h"
+#include "runtime/pipeline.h"
+
+namespace runnel::app {
+namespace {
+
+// --describe NAME: a plugin of any kind with that name, or "global" for the top-level keys.
+int Describe(const AppInfo& info, const PluginRegistry& registry, const std::string& name) {
+  if (name == "global") {
+    std::cout << config::DescribeGlobals();
+    return 0;
+  }
+  bool found = false;
+  for (const PluginInfo* plugin : registry.All()) {
+    if (plugin->name == name) {
+      std::cout << (found ? "\n" : "") << config::DescribePlugin(*plugin);
+      found = true;
+    }
+  }
+  if (!found) {
+    std::cerr << "--describe: no plugin is named '" << name << "'; " << info.name
+              << " --list-plugins lists them\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int Main(const AppInfo& info, int argc, char** argv) {
+  RUNNEL_CHECK(info.register_plugins != nullptr);
+  int exit_code = 0;
+  std::optional<Options> options = ParseCommandLine(info, argc, argv, &exit_code);
+  if (!options.has_value()) {
+    return exit_code;
+  }
+  PluginRegistry registry;
+  info.register_plugins(registry);
+
+  if (options->list_plugins) {
+    std::cout << config::ListPlugins(registry);
+    return 0;
+  }
+  if (options->describe.has_value()) {
+    return Describe(info, registry, *options->describe);
+  }
+
+  config::ConfigLoadResult loaded = config::LoadConfig(options->config, registry);
+  std::cerr << loaded.WarningText();
+  if (!loaded.ok()) {
+    std::cerr << loaded.ErrorText();
+    std::cerr << options->config << ": " << loaded.errors.size()
+              << (loaded.errors.size() == 1 ? " error" : " errors") << "\n";
+    return 1;
+  }
+  const config::PipelineConfig& cfg = loaded.config;
+  LogLevel level = cfg.global.log_level;
+  if (options->log_level.has_value() && !ParseLogLevel(*options->log_level, &level)) {
+    std::cerr << "--log-level: '" << *options->log_level
+              << "' is not one of trace, debug, info, warn, error\n";
+    return 2;
+  }
+  SetLogLevel(level);
+  if (!options->validate) {
+    BlockSignals();  // before any thread exists, so only the daemon loop receives them
+  }
+
+  // Creating every component is part of validation: a plugin checks what its schema cannot
+  // (a regex that does not compile, say). Nothing is started, no file is touched.
+  MetricsRegistry metrics;
+  runtime::PipelineSpec spec;
+  spec.data_dir = cfg.global.data_dir;
+  spec.memory_limit = cfg.global.memory_limit;
+  spec.shutdown_timeout = cfg.global.shutdown_timeout;
+  spec.inputs = cfg.inputs;
+  spec.filters = cfg.filters;
+  spec.outputs = cfg.outputs;
+  auto pipeline = runtime::Pipeline::Create(std::move(spec), registry, &metrics);
+  if (!pipeline.has_value()) {
+    std::cerr << pipeline.error().message() << "\n";
+    return 1;
+  }
+  if (options->validate) {
+    std::cout << options->config << ": valid (" << cfg.inputs.size() << " inputs, "
+              << cfg.filters.size() << " filters, " << cfg.outputs.size() << " outputs)\n";
+    return 0;
+  }
+  return Run(**pipeline);
+}
+
+}  // namespace runnel::app
