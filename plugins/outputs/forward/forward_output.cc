@@ -57,8 +57,8 @@ ForwardOutput::ForwardOutput(ForwardConfig config, std::shared_ptr<const net::Tl
         "forward_replica_failures_total", id_,
         "Replicas taken down: connect, handshake or write errors, closed connections, ack "
         "timeouts.");
-    fmetrics_.given_up = r.GetCounter("forward_given_up_total", id_,
-                                      "Batches rejected after retry_limit attempts.");
+    fmetrics_.given_up =
+        r.GetCounter("forward_given_up_total", id_, "Batches rejected after retry_limit attempts.");
     fmetrics_.replicas_up = r.GetGauge("forward_replicas_up", id_, "Replicas connected now.");
     fmetrics_.in_flight_batches =
         r.GetGauge("forward_in_flight_batches", id_, "Batches not acknowledged yet.");
@@ -202,8 +202,8 @@ void ForwardOutput::Resolve(Clock::time_point now) {
     Result<std::vector<net::Endpoint>> r = net::Resolve(server.host, server.port);
     if (!r) {
       RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(60))
-          << "cannot resolve " << server.text << ": " << r.error().message()
-          << "; trying again in " << config_.resolve_interval.count() << "ms";
+          << "cannot resolve " << server.text << ": " << r.error().message() << "; trying again in "
+          << config_.resolve_interval.count() << "ms";
       continue;
     }
     ok[i] = true;
@@ -304,9 +304,9 @@ void ForwardOutput::OnConnected(ReplicaId id, Result<std::shared_ptr<net::Connec
       fmetrics_.replica_failures->Add();
     }
     RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10))
-        << "cannot reach " << replicas_.spec(id).name << " (" << replicas_.spec(id).address
-        << "): " << conn.error().message() << "; trying again in "
-        << duration_cast<milliseconds>(replicas_.probe_at(id) - now).count() << "ms";
+        << "cannot reach " << ReplicaName(id) << ": " << conn.error().message()
+        << "; trying again in " << duration_cast<milliseconds>(replicas_.probe_at(id) - now).count()
+        << "ms";
     return;
   }
   auto s = std::make_shared<Session>();
@@ -318,26 +318,24 @@ void ForwardOutput::OnConnected(ReplicaId id, Result<std::shared_ptr<net::Connec
   sessions_[id] = s;
   if (s->phase == Session::Phase::kReady) {
     replicas_.Up(id);
-    RUNNEL_LOG(kInfo, id_) << "connected to " << replicas_.spec(id).name << " ("
-                           << replicas_.spec(id).address << ")";
+    RUNNEL_LOG(kInfo, id_) << "connected to " << ReplicaName(id);
     wake_ = true;
     ctl_cv_.notify_one();
   }
   lock.unlock();
   std::weak_ptr<Session> weak = s;
-  s->conn->Start(net::ConnectionCallbacks{
-      .on_data =
-          [this, weak](std::string_view data) {
-            if (auto session = weak.lock()) {
-              OnData(session, data);
-            }
-          },
-      .on_close =
-          [this, weak](const Status& why) {
-            if (auto session = weak.lock()) {
-              OnClose(session, why);
-            }
-          }});
+  s->conn->Start(net::ConnectionCallbacks{.on_data =
+                                              [this, weak](std::string_view data) {
+                                                if (auto session = weak.lock()) {
+                                                  OnData(session, data);
+                                                }
+                                              },
+                                          .on_close =
+                                              [this, weak](const Status& why) {
+                                                if (auto session = weak.lock()) {
+                                                  OnClose(session, why);
+                                                }
+                                              }});
 }
 
 void ForwardOutput::OnData(const std::shared_ptr<Session>& s, std::string_view data) {
@@ -364,8 +362,8 @@ void ForwardOutput::OnData(const std::shared_ptr<Session>& s, std::string_view d
         Result<fwd::Helo> helo = fwd::DecodeHelo(frame);
         Result<std::string> salt = fwd::RandomHexSalt();
         if (!helo || !salt) {
-          FailReplica(s->replica,
-                      "handshake: " + (!helo ? helo.error() : salt.error()).message(), now);
+          FailReplica(s->replica, "handshake: " + (!helo ? helo.error() : salt.error()).message(),
+                      now);
           break;
         }
         s->helo = std::move(*helo);
@@ -378,19 +376,17 @@ void ForwardOutput::OnData(const std::shared_ptr<Session>& s, std::string_view d
       }
       if (s->phase == Session::Phase::kPong) {
         Result<fwd::Pong> pong = fwd::DecodePong(frame);
-        Status verdict = pong ? fwd::VerifyPong(*pong, s->helo, s->salt, config_.shared_key)
-                              : pong.error();
+        Status verdict =
+            pong ? fwd::VerifyPong(*pong, s->helo, s->salt, config_.shared_key) : pong.error();
         if (!verdict.ok()) {
           RUNNEL_LOG_EVERY(kError, id_, std::chrono::seconds(10))
-              << "handshake with " << replicas_.spec(s->replica).name << " ("
-              << s->conn->peer() << ") failed: " << verdict.message();
+              << "handshake with " << ReplicaName(s->replica) << " failed: " << verdict.message();
           FailReplica(s->replica, "handshake failed: " + verdict.message(), now);
           break;
         }
         s->phase = Session::Phase::kReady;
         replicas_.Up(s->replica);
-        RUNNEL_LOG(kInfo, id_) << "connected to " << replicas_.spec(s->replica).name << " ("
-                               << s->conn->peer() << "), handshake done";
+        RUNNEL_LOG(kInfo, id_) << "connected to " << ReplicaName(s->replica) << ", handshake done";
         continue;
       }
       Result<std::string> chunk = fwd::DecodeAck(frame);
@@ -441,8 +437,7 @@ void ForwardOutput::FailReplica(ReplicaId id, const std::string& why, Clock::tim
     fmetrics_.replica_failures->Add();
   }
   RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10))
-      << "replica " << replicas_.spec(id).name << " (" << replicas_.spec(id).address
-      << ") failed: " << why << "; " << moved.size()
+      << "replica " << ReplicaName(id) << " failed: " << why << "; " << moved.size()
       << " unacknowledged batches go to another replica; trying it again in "
       << duration_cast<milliseconds>(replicas_.probe_at(id) - now).count() << "ms";
   Requeue(moved);
@@ -489,8 +484,8 @@ void ForwardOutput::Dispatch(Clock::time_point now, Completions& done) {
         fmetrics_.given_up->Add();
       }
       RUNNEL_LOG_EVERY(kError, id_, std::chrono::seconds(10))
-          << "gave up a batch of " << f->second.count << " events after "
-          << f->second.attempts << " attempts (retry_limit)";
+          << "gave up a batch of " << f->second.count << " events after " << f->second.attempts
+          << " attempts (retry_limit)";
       Finish(key, AckOutcome::kRejected, done);
       continue;
     }
@@ -571,6 +566,11 @@ void ForwardOutput::Complete(Completions& done) {
     ack.Complete(outcome);
   }
   done.acks.clear();
+}
+
+std::string ForwardOutput::ReplicaName(ReplicaId id) const {
+  const ReplicaSet::Spec& spec = replicas_.spec(id);
+  return spec.name == spec.address ? spec.name : spec.name + " (" + spec.address + ")";
 }
 
 void ForwardOutput::UpdateGauges() {

@@ -41,10 +41,10 @@
 namespace runnel::plugins::forward_output {
 
 struct ForwardMetrics {
-  Counter* acks = nullptr;          // batches acknowledged by an aggregator
-  Counter* resent = nullptr;        // batches sent again after their replica failed
+  Counter* acks = nullptr;    // batches acknowledged by an aggregator
+  Counter* resent = nullptr;  // batches sent again after their replica failed
   Counter* replica_failures = nullptr;
-  Counter* given_up = nullptr;      // batches rejected after retry_limit attempts
+  Counter* given_up = nullptr;  // batches rejected after retry_limit attempts
   Gauge* replicas_up = nullptr;
   Gauge* in_flight_batches = nullptr;
 };
@@ -101,6 +101,8 @@ class ForwardOutput final : public Output {
   void Finish(uint64_t key, AckOutcome outcome, Completions& done);
   static void Complete(Completions& done);
   void UpdateGauges();
+  // "name (address)", or the address alone when the name is it. With mu_ held.
+  std::string ReplicaName(ReplicaId id) const;
 
   const ForwardConfig config_;
   const std::shared_ptr<const net::TlsContext> tls_;
@@ -109,7 +111,7 @@ class ForwardOutput final : public Output {
   ComponentMetrics metrics_;
   ForwardMetrics fmetrics_;
   runnel::forward::Compressor compressor_;  // worker thread only (Submit)
-  std::string scratch_;                      // worker thread only
+  std::string scratch_;                     // worker thread only
 
   std::mutex mu_;
   std::condition_variable space_cv_;  // Submit and Flush wait here

@@ -22,8 +22,7 @@ void RegisterForwardOutput(PluginRegistry& registry) {
     if (config.tls.enabled) {
       RUNNEL_ASSIGN_OR_RETURN(tls, net::TlsContext::Create(config.tls, net::TlsRole::kClient));
     }
-    return std::make_unique<forward_output::ForwardOutput>(std::move(config), std::move(tls),
-                                                           ctx);
+    return std::make_unique<forward_output::ForwardOutput>(std::move(config), std::move(tls), ctx);
   };
   (void)registry.Register(std::move(info));
 }
