@@ -23,6 +23,38 @@ std::string Bytes(std::initializer_list<int> bytes) {
   return out;
 }
 
+TEST(BatchEditTest, ChunkIdsPeerAddressesAndAddedFields) {
+  using plugins::forward_input::BatchIdForChunk;
+  const BatchId id{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+  EXPECT_EQ(BatchIdForChunk(forward::ChunkIdFor(id)), id);  // a runnel sender's own id
+  // Any other chunk: the first 128 bits of SHA-512("abc").
+  EXPECT_EQ(BatchIdForChunk("abc"), (BatchId{0xddaf35a193617abaULL, 0xcc417349ae204131ULL}));
+  EXPECT_NE(BatchIdForChunk("abd"), BatchIdForChunk("abc"));
+  EXPECT_EQ(plugins::forward_input::PeerAddress("10.0.0.7:50312"), "10.0.0.7");
+  EXPECT_EQ(plugins::forward_input::PeerAddress("[::1]:50312"), "::1");
+
+  Batch b = testing::LogBatch("t", 7, 2, "x");
+  std::string scratch;
+  ASSERT_TRUE(plugins::forward_input::AddStringFields(&b, {{"k", "v"}}, &scratch).ok());
+  EXPECT_EQ(b.count, 2u);
+  BatchReader reader(b.data);
+  for (int i = 0; i < 2; ++i) {
+    EventTime t;
+    std::string_view record;
+    ASSERT_TRUE(reader.Next(&t, &record).ok());
+    EXPECT_EQ(t, (EventTime{7, static_cast<uint32_t>(i)}));
+    std::string want;
+    MsgpackWriter w(&want);
+    w.MapHeader(2);
+    w.Str("log");
+    w.Str("x" + std::to_string(i));
+    w.Str("k");
+    w.Str("v");
+    EXPECT_EQ(record, want);
+  }
+  EXPECT_TRUE(reader.AtEnd());
+}
+
 class ForwardInputTest : public ::testing::Test, public testing::ForwardInputHarness {
  protected:
   // Makes and starts the input; the client loop is ready.
