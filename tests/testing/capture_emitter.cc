@@ -29,6 +29,7 @@ namespace {
 CapturedBatch Decode(const Batch& batch) {
   CapturedBatch out;
   out.tag = batch.tag;
+  out.id = batch.id;
   BatchReader reader(batch.data);
   while (!reader.AtEnd()) {
     CapturedEvent e;

@@ -29,6 +29,7 @@ struct CapturedEvent {
 
 struct CapturedBatch {
   std::string tag;
+  BatchId id;
   std::vector<CapturedEvent> events;
 };
 
