@@ -19,7 +19,7 @@ build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	@RUNNEL_BIN=$(BUILD_DIR)/agent/runnel-agent conf/demo/run-demo
+	@RUNNEL_BUILD_DIR=$(BUILD_DIR) conf/demo/run-demo
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
