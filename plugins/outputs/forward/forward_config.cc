@@ -135,7 +135,7 @@ Schema ForwardSchema() {
                 "and logged). 0 retries forever: nothing is dropped, the input slows down "
                 "while no replica answers.")
       .Range(0, 1'000'000)
-      .Optional("max_in_flight_bytes", FieldType::kSize, "\"64MiB\"",
+      .Optional("max_in_flight_bytes", FieldType::kSize, "\"16MiB\"",
                 "Encoded bytes sent or waiting to be sent and not yet acknowledged. When "
                 "reached, the output takes no more batches and its queue fills up.")
       .Range(1 << 16, int64_t{1} << 40)

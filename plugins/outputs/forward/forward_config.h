@@ -44,7 +44,7 @@ struct ForwardConfig {
   std::chrono::milliseconds retry_initial{200};
   std::chrono::milliseconds retry_max{30'000};
   int64_t retry_limit = 0;  // send attempts per batch; 0: forever
-  uint64_t max_in_flight_bytes = 64ull << 20;
+  uint64_t max_in_flight_bytes = 16ull << 20;
   std::string shared_key;  // empty: no handshake
   std::string username;
   std::string password;
