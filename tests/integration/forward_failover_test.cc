@@ -22,6 +22,7 @@
 #include "tests/testing/process.h"
 #include "tests/testing/runnel_binary.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/tls_certs.h"
 
 namespace runnel::testing {
 namespace {
@@ -270,6 +271,72 @@ TEST_F(ForwardFailoverTest, AllAggregatorsDownForTenSecondsThenBack) {
   ASSERT_TRUE(agent.Signal(SIGTERM).ok());
   ExpectAgentExitsCleanly(agent);
   StopAggregators();
+}
+
+// The agent and an aggregator with mutual TLS and the shared-key handshake: everything arrives.
+// An agent with the wrong key, or without a client certificate, gets nothing through.
+TEST_F(ForwardFailoverTest, MutualTlsAndSharedKey) {
+  constexpr int kLines = 20'000;
+  WriteInput(kLines);
+  TlsTestFiles certs = MakeTlsTestFiles(dir_.path());
+  ASSERT_TRUE(WriteFile(dir_.Path("agg0.toml"),
+                        "data_dir = \"" + dir_.Path("agg0") +
+                            "\"\n[inputs.fwd]\ntype = \"forward\"\nhost = \"127.0.0.1\"\nport = " +
+                            std::to_string(ports_[0]) +
+                            "\nshared_key = \"k3y\"\ntls.enabled = true\ntls.cert_file = \"" +
+                            certs.server_cert + "\"\ntls.key_file = \"" + certs.server_key +
+                            "\"\ntls.ca_file = \"" + certs.ca_cert +
+                            "\"\ntls.verify_peer = true\n[outputs.o]\ntype = \"file\"\ninputs = "
+                            "[\"fwd\"]\npath = \"" +
+                            Out(0) + "\"\n"));
+  StartAggregator(0);
+  // A refused agent runs until stopped (exit_on_eof = false) and then gives up at once.
+  auto agent_config = [&](const std::string& key, bool client_cert) {
+    bool refused = key != "k3y" || !client_cert;
+    std::string cfg = "data_dir = \"" + dir_.Path("agent-" + key) + "\"\nshutdown_timeout = \"" +
+                      (refused ? "300ms" : "30s") +
+                      "\"\n[inputs.app]\ntype = \"tail\"\npaths = [\"" + dir_.Path("logs/*.log") +
+                      "\"]\nexit_on_eof = " + (refused ? "false" : "true") +
+                      "\n[outputs.agg]\ntype = \"forward\"\ninputs = "
+                      "[\"app\"]\nservers = [\"localhost:" +
+                      std::to_string(ports_[0]) + "\"]\nshared_key = \"" + key +
+                      "\"\nretry_initial = \"50ms\"\nretry_max = \"200ms\"\ntls.enabled = "
+                      "true\ntls.ca_file = \"" +
+                      certs.ca_cert + "\"\n";
+    if (client_cert) {
+      cfg += "tls.cert_file = \"" + certs.client_cert + "\"\ntls.key_file = \"" + certs.client_key +
+             "\"\n";
+    }
+    std::string path = dir_.Path("agent-" + key + (client_cert ? "" : "-nocert") + ".toml");
+    EXPECT_TRUE(WriteFile(path, cfg));
+    return path;
+  };
+  // Refused: a wrong key, then no client certificate. Each keeps trying (nothing is lost, nothing
+  // gets in) until it is stopped.
+  for (auto [key, cert] : {std::pair<std::string, bool>{"wrong", true}, {"k3y", false}}) {
+    std::string err = dir_.Path("refused-" + key + ".stderr");
+    Result<Process> p = Process::Spawn({{agent_, "-c", agent_config(key, cert)}, "", err, ""});
+    ASSERT_TRUE(p.has_value());
+    std::string want = cert ? "shared_key mismatch" : "failed";
+    ASSERT_TRUE(Until([&] { return ReadFileOrEmpty(err).find(want) != std::string::npos; },
+                      std::chrono::minutes(1)))
+        << ReadFileOrEmpty(err);
+    EXPECT_EQ(LineCount(Out(0)), 0u);
+    ASSERT_TRUE(p->Signal(SIGTERM).ok());
+    Result<ExitStatus> exit = p->Wait(seconds(60));
+    ASSERT_TRUE(exit.has_value());
+    EXPECT_TRUE(exit->exited && exit->code == 0) << exit->ToString() << ReadFileOrEmpty(err);
+  }
+  Result<Process> agent = Process::Spawn(
+      {{agent_, "-c", agent_config("k3y", true)}, "", dir_.Path("agent.stderr"), ""});
+  ASSERT_TRUE(agent.has_value());
+  ExpectAgentExitsCleanly(*agent);
+  StopAggregators();
+  std::vector<int> seen(kLines + 1, 0);
+  int foreign = 0;
+  EXPECT_EQ(CountLines(Out(0), &seen, &foreign), static_cast<size_t>(kLines));
+  EXPECT_EQ(foreign, 0);
+  EXPECT_EQ(std::count(seen.begin() + 1, seen.end(), 1), kLines);
 }
 
 }  // namespace
