@@ -1,4 +1,4 @@
-// A real Fluent client: python3-fluent-logger's FluentSender sends to runnel-agent's forward
+// A real Fluent client: python3-fluent-logger's FluentSender sends to runnel-aggregator's forward
 // input (EventTime with nanosecond_precision, integer times from a second sender, tags, mixed
 // field types); the file output must hold every event exactly, with its tag, time and fields.
 #include <signal.h>
@@ -57,10 +57,10 @@ std::string LegacyLine(int i) {
 }
 
 TEST(ForwardFluentLoggerTest, EveryEventArrivesExactly) {
-  const std::string agent = AgentBinary();
+  const std::string agent = RunnelBinaryPath("runnel-aggregator");
   struct stat st;
   ASSERT_FALSE(agent.empty() || stat(agent.c_str(), &st) != 0)
-      << "runnel-agent not found at \"" << agent << "\" (run through ctest)";
+      << "runnel-aggregator not found at \"" << agent << "\" (run through ctest)";
   TempDir dir;
   const std::string out = dir.Path("out.jsonl");
   const std::string config = dir.Path("agent.toml");

@@ -26,6 +26,7 @@ void FakeForwardServer::Start() {
   o.port = port_;
   o.tls = options_.tls;
   o.connection.component = "fake-forward";
+  o.connection.idle_timeout = options_.idle_timeout;
   Result<std::unique_ptr<net::TcpServer>> s = net::TcpServer::Start(
       o, [this](const std::shared_ptr<net::Connection>& c) { return Accept(c); });
   if (!s) {

@@ -31,9 +31,10 @@ struct ReceivedFrame {
 };
 
 struct FakeForwardOptions {
-  uint16_t port = 0;       // 0: any free port
-  std::string shared_key;  // non-empty: handshake required
-  bool ack = true;         // answer chunks
+  uint16_t port = 0;                               // 0: any free port
+  std::string shared_key;                          // non-empty: handshake required
+  bool ack = true;                                 // answer chunks
+  std::chrono::milliseconds idle_timeout{60'000};  // a silent connection is closed
   std::shared_ptr<const net::TlsContext> tls;
 };
 

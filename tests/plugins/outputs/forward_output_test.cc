@@ -5,6 +5,7 @@
 
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "plugins/outputs/forward/forward_config.h"
 #include "runnel/forward/frame_encoder.h"
@@ -142,6 +143,25 @@ TEST_F(ForwardOutputTest, SendsCompressedFramesAndCompletesOnAck) {
     out->Stop();
   }
   EXPECT_EQ(Counter("events_out_total"), 9u);
+}
+
+// The receiver closes connections silent for 500ms; keepalives every 100ms keep an idle one open,
+// so the second batch goes over the first connection.
+TEST_F(ForwardOutputTest, KeepalivesHoldAnIdleConnectionOpen) {
+  FakeForwardOptions options;
+  options.idle_timeout = milliseconds(500);
+  FakeForwardServer server(options);
+  server.Start();
+  auto out = MakeStarted(Servers({&server}) + "keepalive_interval = \"100ms\"\n");
+  ASSERT_NE(out, nullptr);
+  Submit(*out, 1);
+  ASSERT_TRUE(acks_.WaitFor(1));
+  std::this_thread::sleep_for(milliseconds(1'500));  // idle for three idle timeouts: the scenario
+  Submit(*out, 1, 1);
+  ASSERT_TRUE(acks_.WaitFor(2));
+  EXPECT_EQ(server.connections(), 1u);
+  EXPECT_EQ(Counter("forward_replica_failures_total"), 0u);
+  out->Stop();
 }
 
 TEST_F(ForwardOutputTest, TagOverrideAndNoAck) {
