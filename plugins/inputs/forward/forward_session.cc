@@ -73,12 +73,32 @@ void Session::OnData(std::string_view data) {
     if (!*frame) {
       break;
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++queued_;
+    receiver_->metrics().frames->Add();
+    forward::EventFrame& f = **frame;
+    if (f.options.chunk.empty()) {
+      // Senders without acks (docker's fluentd driver, fluent-logger) send one event per
+      // Message frame: those of one tag from this read travel as one batch.
+      if (merged_.count > 0 && (merged_.tag != f.batch.tag || merged_.bytes() >= kMergeBytes)) {
+        enqueued += Accept(std::move(merged_), std::string());
+        merged_ = Batch();
+      }
+      if (merged_.count == 0) {
+        merged_ = std::move(f.batch);
+      } else {
+        merged_.data.append(f.batch.data);
+        merged_.count += f.batch.count;
+      }
+      continue;
     }
-    ++enqueued;
-    Accept(std::move(**frame));
+    if (merged_.count > 0) {
+      enqueued += Accept(std::move(merged_), std::string());
+      merged_ = Batch();
+    }
+    enqueued += Accept(std::move(f.batch), std::move(f.options.chunk));
+  }
+  if (merged_.count > 0) {
+    enqueued += Accept(std::move(merged_), std::string());
+    merged_ = Batch();
   }
   if (enqueued == 0) {
     return;
@@ -119,10 +139,8 @@ bool Session::HandlePing(std::string_view frame) {
   return true;
 }
 
-void Session::Accept(forward::EventFrame frame) {
+size_t Session::Accept(Batch batch, std::string chunk) {
   const ForwardConfig& config = receiver_->config();
-  Batch& batch = frame.batch;
-  receiver_->metrics().frames->Add();
   if (!config.tag.empty()) {
     batch.tag = config.tag;
   }
@@ -139,11 +157,16 @@ void Session::Accept(forward::EventFrame frame) {
     }
     RUNNEL_CHECK(s.ok());  // the decoder produced these entries
   }
-  batch.id = frame.options.chunk.empty() ? BatchId::Random() : BatchIdForChunk(frame.options.chunk);
-  if (!receiver_->Enqueue(shared_from_this(), std::move(batch), std::move(frame.options.chunk),
-                          connection_)) {
-    BatchEmitted();
+  batch.id = chunk.empty() ? BatchId::Random() : BatchIdForChunk(chunk);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++queued_;
   }
+  if (!receiver_->Enqueue(shared_from_this(), std::move(batch), std::move(chunk), connection_)) {
+    BatchEmitted();
+    return 0;
+  }
+  return 1;
 }
 
 void Session::BatchEmitted() {

@@ -11,6 +11,10 @@
 // handshake) closes this connection only, with a rate-limited log line naming the peer and the
 // reason, and a counter. Frames decoded before it still go through.
 //
+// Frames without a `chunk` (nobody waits for their ack) that arrive in one read with the same
+// tag are emitted as one batch, so one-event-per-frame senders cost one Emit per read, not per
+// event. Frames with a chunk are one batch each (each is acked on its own).
+//
 // Thread-safety: OnData and OnClose run on the connection's loop thread, one at a time;
 // BatchEmitted runs on the emitting thread. Shared state is under mu_.
 
@@ -44,7 +48,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Returns false when the connection was closed.
   bool HandlePing(std::string_view frame);
-  void Accept(forward::EventFrame frame);
+  // Hands a batch to the receiver (tag, added fields, id); 1 when it was queued, else 0.
+  size_t Accept(Batch batch, std::string chunk);
   // Counts, logs and closes the connection for bad input.
   void Fail(const Status& reason, Counter* counter);
 
@@ -53,6 +58,10 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string peer_;
   forward::FrameDecoder decoder_;
   std::string scratch_;
+  // Chunkless frames of one tag from the current read, emitted as one batch (at most about
+  // kMergeBytes) when the tag changes, a chunked frame comes, or the read is decoded.
+  static constexpr size_t kMergeBytes = 1 << 20;
+  Batch merged_;
   State state_ = State::kReady;
   forward::Helo helo_;
 

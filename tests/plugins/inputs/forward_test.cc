@@ -259,6 +259,29 @@ TEST_F(ForwardInputTest, EveryModeKeepaliveAndTagOptions) {
   EXPECT_EQ(Count("forward_bad_frames_total"), 0u);
 }
 
+TEST_F(ForwardInputTest, ChunklessFramesOfOneReadAndTagAreOneBatch) {
+  StartInput();
+  auto client = Connect();
+  // One write: three frames of tag a, one of b, one of a with a chunk, one of a.
+  ASSERT_TRUE(client
+                  ->Send(testing::MessageFrame("a", 1, "a1") + testing::MessageFrame("a", 2, "a2") +
+                         testing::MessageFrame("a", 3, "a3") + testing::MessageFrame("b", 4, "b1") +
+                         testing::MessageFrame("a", 5, "a4", "ca") +
+                         testing::MessageFrame("a", 6, "a5"))
+                  .ok());
+  ASSERT_TRUE(emitter_.WaitForEvents(6));
+  EXPECT_EQ(client->Next(), testing::AckFor("ca"));
+  auto batches = emitter_.batches();
+  ASSERT_EQ(batches.size(), 4u);
+  EXPECT_EQ(batches[0].tag, "a");
+  EXPECT_EQ(batches[0].events.size(), 3u);
+  EXPECT_EQ(batches[1].tag, "b");
+  EXPECT_EQ(batches[2].id, plugins::forward_input::BatchIdForChunk("ca"));
+  EXPECT_EQ(batches[3].events.size(), 1u);
+  EXPECT_EQ(emitter_.Values("log"), (std::vector<std::string>{"a1", "a2", "a3", "b1", "a4", "a5"}));
+  EXPECT_EQ(Count("forward_frames_total"), 6u);
+}
+
 TEST_F(ForwardInputTest, TagOverride) {
   StartInput("tag = \"fixed\"\n");
   auto client = Connect();
