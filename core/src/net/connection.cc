@@ -347,6 +347,8 @@ void Connection::Impl::OnWrite(const asio::error_code& ec) {
   }
   if (!write_queue_.empty()) {
     DoWrite();
+  } else if (close_after_writes_.has_value()) {
+    DoClose(std::move(*close_after_writes_));
   }
 }
 
@@ -357,6 +359,20 @@ void Connection::Impl::Close(Status reason) {
   }
   asio::post(strand, [self = shared_from_this(), reason = std::move(reason)]() mutable {
     self->DoClose(std::move(reason));
+  });
+}
+
+void Connection::Impl::CloseAfterWrites(Status reason) {
+  if (closed) {
+    return;
+  }
+  paused = true;  // nothing more is read
+  asio::post(strand, [self = shared_from_this(), reason = std::move(reason)]() mutable {
+    if (self->writing_count_ == 0 && self->write_queue_.empty()) {
+      self->DoClose(std::move(reason));
+    } else if (!self->close_after_writes_.has_value()) {
+      self->close_after_writes_ = std::move(reason);
+    }
   });
 }
 
@@ -413,6 +429,8 @@ void Connection::PauseReading() { impl_->Pause(); }
 void Connection::ResumeReading() { impl_->Resume(); }
 bool Connection::reading_paused() const { return impl_->paused; }
 void Connection::Close(Status reason) { impl_->Close(std::move(reason)); }
+
+void Connection::CloseAfterWrites(Status reason) { impl_->CloseAfterWrites(std::move(reason)); }
 bool Connection::closed() const { return impl_->closed; }
 size_t Connection::queued_write_bytes() const { return impl_->queued_bytes; }
 const std::string& Connection::peer() const { return impl_->peer; }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,7 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
   void Pause();
   void Resume();
   void Close(Status reason);
+  void CloseAfterWrites(Status reason);
 
   // Called after on_close (on the strand); used by TcpServer to forget the connection.
   std::function<void()> on_closed_internal;
@@ -91,6 +93,7 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
   std::vector<asio::const_buffer> write_bufs_;
   size_t writing_count_ = 0;  // buffers of write_queue_ in the write in flight
   Status close_reason_;
+  std::optional<Status> close_after_writes_;  // set by CloseAfterWrites while writes are queued
 };
 
 }  // namespace runnel::net

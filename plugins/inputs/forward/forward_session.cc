@@ -186,7 +186,7 @@ void Session::Fail(const Status& reason, Counter* counter) {
   RUNNEL_LOG_EVERY(kWarn, receiver_->component(), std::chrono::seconds(10))
       << "closing the connection from " << peer_ << ": " << reason.message();
   if (auto conn = connection_.lock()) {
-    conn->Close(reason);
+    conn->CloseAfterWrites(reason);  // a PONG false queued just before still goes out
   }
 }
 

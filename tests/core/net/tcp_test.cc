@@ -166,6 +166,27 @@ TEST_F(TcpTest, PlainEchoWithSeveralWritesInFlight) {
   EXPECT_EQ((*conn)->Write("late").code(), StatusCode::kCancelled);
 }
 
+// A server's last word (4 MiB, so it is still being written) reaches the client before the
+// close; a plain Close right after a Write may drop it.
+TEST_F(TcpTest, CloseAfterWritesSendsEverythingQueuedFirst) {
+  const std::string last_word(4 << 20, 'x');
+  TcpServerOptions options;
+  options.host = "127.0.0.1";
+  auto server = TcpServer::Start(options, [&](const std::shared_ptr<Connection>& conn) {
+    EXPECT_TRUE(conn->Write(last_word).ok());
+    conn->CloseAfterWrites(InvalidArgument("refused"));
+    return ConnectionCallbacks{.on_data = [](std::string_view) {}};
+  });
+  ASSERT_TRUE(server.has_value()) << server.error().ToString();
+  auto conn = Connect(loop_, {.address = "127.0.0.1", .port = (*server)->port()}, {});
+  ASSERT_TRUE(conn.has_value()) << conn.error().ToString();
+  Seen seen;
+  (*conn)->Start(seen.Callbacks());
+  ASSERT_TRUE(WaitFor([&] { return seen.Closed(); }));
+  EXPECT_EQ(seen.Size(), last_word.size());
+  EXPECT_TRUE(seen.Reason().ok()) << seen.Reason().ToString();  // the peer closed cleanly
+}
+
 TEST_F(TcpTest, ConnectToClosedPortIsUnavailable) {
   uint16_t port;
   {

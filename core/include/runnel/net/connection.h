@@ -92,6 +92,9 @@ class Connection {
   // Closes now: queued writes not yet sent are dropped, on_close gets `reason`. Idempotent;
   // only the first reason counts.
   void Close(Status reason = OkStatus());
+  // Closes once every write queued before this call has gone out (or the write timeout passed):
+  // for a last word such as a refusal. Reading stops at once. Idempotent like Close.
+  void CloseAfterWrites(Status reason);
   bool closed() const;
 
   // Bytes queued by Write() and not yet written.
