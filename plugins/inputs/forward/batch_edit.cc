@@ -1,5 +1,6 @@
 #include "batch_edit.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "runnel/forward/handshake.h"
@@ -83,10 +84,39 @@ Status AddStringFields(Batch* batch,
     RUNNEL_RETURN_IF_ERROR(reader.Next(&time, &record));
     MsgpackReader r(record);
     RUNNEL_ASSIGN_OR_RETURN(uint32_t n, r.ReadMapHeader());
+    // A key the record already has is replaced, not repeated: copy the other pairs.
+    size_t pairs_at = r.position();
+    uint32_t kept = 0;
+    bool clash = false;
+    for (uint32_t i = 0; i < n; ++i) {
+      RUNNEL_ASSIGN_OR_RETURN(std::string_view key, r.NextRaw());
+      RUNNEL_RETURN_IF_ERROR(r.Skip());
+      MsgpackReader k(key);
+      Result<std::string_view> name = k.ReadStr();
+      bool replaced = name && std::any_of(fields.begin(), fields.end(),
+                                          [&](const auto& f) { return f.first == *name; });
+      clash |= replaced;
+      kept += replaced ? 0 : 1;
+    }
     w.ArrayHeader(2);
     w.Time(time);
-    w.MapHeader(n + static_cast<uint32_t>(fields.size()));
-    w.Raw(record.substr(r.position()));
+    w.MapHeader(kept + static_cast<uint32_t>(fields.size()));
+    if (!clash) {
+      w.Raw(record.substr(pairs_at));
+    } else {
+      MsgpackReader again(record.substr(pairs_at));
+      for (uint32_t i = 0; i < n; ++i) {
+        size_t from = again.position();
+        RUNNEL_ASSIGN_OR_RETURN(std::string_view key, again.NextRaw());
+        RUNNEL_RETURN_IF_ERROR(again.Skip());
+        MsgpackReader k(key);
+        Result<std::string_view> name = k.ReadStr();
+        if (!(name && std::any_of(fields.begin(), fields.end(),
+                                  [&](const auto& f) { return f.first == *name; }))) {
+          w.Raw(record.substr(pairs_at + from, again.position() - from));
+        }
+      }
+    }
     for (const auto& [key, value] : fields) {
       w.Str(key);
       w.Str(value);

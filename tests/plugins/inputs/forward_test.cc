@@ -55,6 +55,39 @@ TEST(BatchEditTest, ChunkIdsPeerAddressesAndAddedFields) {
   EXPECT_TRUE(reader.AtEnd());
 }
 
+// A key the record already has is replaced, not repeated.
+TEST(BatchEditTest, AddedFieldReplacesTheRecordsOwn) {
+  Batch b;
+  BatchBuilder builder(&b);
+  builder.BeginEntry(EventTime{7, 0}, 3);
+  builder.writer().Str("tag");
+  builder.writer().Str("forged");
+  builder.writer().Str("log");
+  builder.writer().Str("x");
+  builder.writer().Str("n");
+  builder.writer().Int(5);
+  std::string scratch;
+  ASSERT_TRUE(
+      plugins::forward_input::AddStringFields(&b, {{"tag", "app"}, {"ip", "::1"}}, &scratch).ok());
+  BatchReader reader(b.data);
+  EventTime t;
+  std::string_view record;
+  ASSERT_TRUE(reader.Next(&t, &record).ok());
+  std::string want;
+  MsgpackWriter w(&want);
+  w.MapHeader(4);
+  w.Str("log");
+  w.Str("x");
+  w.Str("n");
+  w.Int(5);
+  w.Str("tag");
+  w.Str("app");
+  w.Str("ip");
+  w.Str("::1");
+  EXPECT_EQ(record, want);
+  EXPECT_TRUE(reader.AtEnd());
+}
+
 class ForwardInputTest : public ::testing::Test, public testing::ForwardInputHarness {
  protected:
   // Makes and starts the input; the client loop is ready.
