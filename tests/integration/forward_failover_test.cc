@@ -65,6 +65,18 @@ size_t CountLines(const std::string& path, std::vector<int>* seen, int* foreign)
   return n;
 }
 
+// Whether something accepts connections on 127.0.0.1:port now.
+bool Listening(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  close(fd);
+  return ok;
+}
+
 size_t LineCount(const std::string& path) {
   std::ifstream in(path);
   return static_cast<size_t>(
@@ -114,6 +126,10 @@ class ForwardFailoverTest : public ::testing::Test {
         {{aggregator_, "-c", dir_.Path("agg" + std::to_string(i) + ".toml")}, "", log, ""});
     ASSERT_TRUE(p.has_value()) << p.error().ToString();
     aggs_[i] = std::move(*p);
+    // Ready (signals handled, listening) before the test goes on, so a stop is a clean one.
+    ASSERT_TRUE(Until([&] { return Listening(ports_[i]) || !aggs_[i]->running(); },
+                      std::chrono::minutes(1)));
+    ASSERT_TRUE(aggs_[i]->running()) << ReadFileOrEmpty(log);
   }
 
   Process StartAgent(bool exit_on_eof) {
