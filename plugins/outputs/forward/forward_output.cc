@@ -40,11 +40,12 @@ struct ForwardOutput::Session {
 };
 
 ForwardOutput::ForwardOutput(ForwardConfig config, std::shared_ptr<const net::TlsContext> tls,
-                             const PluginContext& ctx)
+                             const PluginContext& ctx, Resolver resolver)
     : config_(std::move(config)),
       tls_(std::move(tls)),
       id_(ctx.id),
       hostname_(config_.self_hostname.empty() ? ctx.hostname : config_.self_hostname),
+      resolver_(std::move(resolver)),
       metrics_(ctx.component_metrics),
       compressor_(config_.compression_level),
       replicas_(config_.retry_initial, config_.retry_max, std::hash<std::string>{}(ctx.id)) {
@@ -199,7 +200,7 @@ void ForwardOutput::Resolve(Clock::time_point now) {
   std::map<std::string, net::Endpoint> endpoints;
   for (size_t i = 0; i < config_.servers.size(); ++i) {
     const ServerSpec& server = config_.servers[i];
-    Result<std::vector<net::Endpoint>> r = net::Resolve(server.host, server.port);
+    Result<std::vector<net::Endpoint>> r = resolver_(server.host, server.port);
     if (!r) {
       RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(60))
           << "cannot resolve " << server.text << ": " << r.error().message() << "; trying again in "

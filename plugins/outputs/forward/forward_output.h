@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,8 +52,12 @@ struct ForwardMetrics {
 
 class ForwardOutput final : public Output {
  public:
+  // Resolves a server name to its addresses; net::Resolve, or a test's own.
+  using Resolver =
+      std::function<Result<std::vector<net::Endpoint>>(std::string_view host, uint16_t port)>;
+
   ForwardOutput(ForwardConfig config, std::shared_ptr<const net::TlsContext> tls,
-                const PluginContext& ctx);
+                const PluginContext& ctx, Resolver resolver = net::Resolve);
   ~ForwardOutput() override;
 
   // Starts the I/O thread and the control thread. Names that do not resolve yet are not an
@@ -108,6 +113,7 @@ class ForwardOutput final : public Output {
   const std::shared_ptr<const net::TlsContext> tls_;
   const std::string id_;
   const std::string hostname_;
+  const Resolver resolver_;
   ComponentMetrics metrics_;
   ForwardMetrics fmetrics_;
   runnel::forward::Compressor compressor_;  // worker thread only (Submit)

@@ -1,6 +1,8 @@
 // The forward output against Forward receivers on loopback (tests/testing/fake_forward_server.h):
 // frames and acks, spreading over replicas, failover on ack timeout and on a dead replica,
 // waiting while none is up, the handshake, TLS, retry_limit, and the config.
+#include "plugins/outputs/forward/forward_output.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -264,6 +266,67 @@ TEST_F(ForwardOutputTest, DeadReplicaBatchesGoToTheOthersAndItIsProbedUntilBack)
   ASSERT_TRUE(acks_.WaitFor(20));
   EXPECT_GT(a.frame_count(), a_before);
   out->Stop();
+}
+
+// A name that resolves to several addresses is that many replicas, and it is resolved again: an
+// address that leaves the name is let go (its unacknowledged batches go to the others), one that
+// joins is used.
+TEST_F(ForwardOutputTest, NameResolvesToSeveralReplicasAndIsResolvedAgain) {
+  FakeForwardServer a({}), b({}), c({});
+  a.HoldAcks();  // a answers nothing: what it has must move when it leaves the name
+  for (FakeForwardServer* s : {&a, &b, &c}) {
+    s->Start();
+  }
+  auto at = [](const FakeForwardServer& s) {
+    return net::Endpoint{.address = "127.0.0.1", .port = s.port()};
+  };
+  std::mutex mu;
+  std::vector<net::Endpoint> answer = {at(a), at(b)};
+  std::vector<std::string> asked;
+  auto resolver = [&](std::string_view host, uint16_t port) -> Result<std::vector<net::Endpoint>> {
+    std::lock_guard<std::mutex> lock(mu);
+    asked.push_back(std::string(host) + ":" + std::to_string(port));
+    return answer;
+  };
+  auto cfg = LoadToml(dir_, "data_dir = \"" + dir_.Path("data") +
+                                "\"\n[inputs.i]\ntype = \"generate\"\n[outputs.o]\n"
+                                "type = \"forward\"\ninputs = [\"i\"]\n"
+                                "servers = [\"aggregators.test\"]\nresolve_interval = \"1s\"\n");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().ToString();
+  auto config = plugins::forward_output::ParseForwardConfig(cfg->outputs.at(0));
+  ASSERT_TRUE(config.has_value()) << config.error().ToString();
+  PluginContext ctx = testing::TestContext(dir_, &metrics_, "outputs.o");
+  plugins::forward_output::ForwardOutput out(*config, nullptr, ctx, resolver);
+  ASSERT_TRUE(out.Start().ok());
+  ASSERT_TRUE(testing::PollUntil(
+      [&] { return metrics_.GetGauge("forward_replicas_up", "outputs.o", "")->value() == 2; },
+      kWait));
+  Submit(out, 10);
+  ASSERT_TRUE(a.WaitForFrames(5, kWait));
+  ASSERT_TRUE(acks_.WaitFor(5));  // b's five
+  EXPECT_EQ(b.frame_count(), 5u);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    answer = {at(b), at(c)};  // a leaves the name, c joins
+  }
+  ASSERT_TRUE(acks_.WaitFor(10));  // a's five, sent again to a replica still named
+  EXPECT_EQ(acks_.Count(AckOutcome::kDelivered), 10u);
+  EXPECT_EQ(a.frame_count(), 5u);
+  EXPECT_EQ(Counter("forward_resent_total"), 5u);
+  // c is used once it is up.
+  ASSERT_TRUE(c.WaitForConnections(1, kWait));
+  ASSERT_TRUE(testing::PollUntil(
+      [&] { return metrics_.GetGauge("forward_replicas_up", "outputs.o", "")->value() == 2; },
+      kWait));
+  size_t c_before = c.frame_count();
+  Submit(out, 10, 10);
+  ASSERT_TRUE(acks_.WaitFor(20));
+  EXPECT_GT(c.frame_count(), c_before);
+  EXPECT_EQ(a.frame_count(), 5u);
+  out.Stop();
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_GE(asked.size(), 2u);
+  EXPECT_EQ(asked[0], "aggregators.test:24224");
 }
 
 TEST_F(ForwardOutputTest, NothingUpBatchesWaitThenFlow) {
