@@ -68,11 +68,14 @@ int Run(runtime::Pipeline& pipeline) {
 
   // A second SIGINT/SIGTERM during the drain exits at once. The thread is left behind when the
   // drain completes; the process exits right after.
-  std::thread([set] {
+  // After exit_on_eof (one_shot) the drain is the last delivery; a signal then is the first one
+  // the user sent, so the message does not call it a second.
+  std::thread([set, one_shot] {
     int again = 0;
     while (sigwait(&set, &again) == 0) {
       if (again == SIGINT || again == SIGTERM) {
-        RUNNEL_LOG(kWarn, "") << "second " << strsignal(again)
+        RUNNEL_LOG(kWarn, "") << (one_shot ? "" : "second ") << strsignal(again)
+                              << (one_shot ? " during the final drain" : "")
                               << ": exiting without finishing the drain; what was not "
                                  "acknowledged is read again on the next start";
         _exit(130);
