@@ -67,7 +67,8 @@ BENCHMARK(BM_Append)
     ->Arg(static_cast<int>(SyncPolicy::kNever))
     ->Arg(static_cast<int>(SyncPolicy::kInterval))
     ->ArgName("sync(1=interval,2=never)")
-    ->Unit(benchmark::kMillisecond);
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_Replay(benchmark::State& state) {
   auto sync = static_cast<SyncPolicy>(state.range(0));
@@ -102,7 +103,8 @@ BENCHMARK(BM_Replay)
     ->Arg(static_cast<int>(SyncPolicy::kNever))
     ->Arg(static_cast<int>(SyncPolicy::kInterval))
     ->ArgName("sync(1=interval,2=never)")
-    ->Unit(benchmark::kMillisecond);
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace runnel::buffer
