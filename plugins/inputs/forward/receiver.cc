@@ -63,7 +63,12 @@ bool Receiver::Enqueue(std::shared_ptr<Session> session, Batch batch, std::strin
         if (window_->Contains(batch.id)) {
           accepted = true;
         } else if (auto it = in_flight_.find(batch.id); it != in_flight_.end()) {
-          acks_.at(it->second).duplicates.push_back(AckTo{std::move(connection), std::move(chunk)});
+          // Bounded: a sender repeating a chunk cannot grow this list; one past the bound is
+          // dropped unacknowledged (resent later, it finds the id in the window).
+          std::vector<AckTo>& held = acks_.at(it->second).duplicates;
+          if (held.size() < kMaxHeldDuplicates) {
+            held.push_back(AckTo{std::move(connection), std::move(chunk)});
+          }
           metrics_.duplicates->Add();
           return false;
         }

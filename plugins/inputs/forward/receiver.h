@@ -16,8 +16,9 @@
 // is acked at once and not emitted. A frame whose id is still in the pipeline (the first copy
 // not yet acknowledged: the sender re-sent it, perhaps on another connection) is not emitted
 // either: its ack waits for the first copy's outcome and goes out with it, on its own
-// connection; when the first copy is cancelled neither is acked (both senders re-send). Both
-// count in forward_duplicates_total. The lookup and the remembering happen under one lock, so a
+// connection (at most kMaxHeldDuplicates copies are held; more are not acked); when the first
+// copy is cancelled neither is acked (both senders re-send). Both count in
+// forward_duplicates_total. The lookup and the remembering happen under one lock, so a
 // chunk is never emitted twice between them.
 //
 // Owned through a shared_ptr by the input and by every session, so a connection callback that
@@ -105,6 +106,9 @@ class Receiver : public AckReceiver {
     AckTo first;
     std::vector<AckTo> duplicates;  // the same id, received while this one was in the pipeline
   };
+
+  // Copies of one chunk held while its first is in the pipeline; more are not acked.
+  static constexpr size_t kMaxHeldDuplicates = 64;
 
   // Writes `{"ack": chunk}` to the connection, when it is still open.
   void SendAck(const AckTo& to);

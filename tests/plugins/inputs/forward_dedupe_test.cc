@@ -135,6 +135,32 @@ TEST_F(ForwardDedupeTest, DuplicateWhileInFlightIsAckedWithTheFirst) {
   EXPECT_EQ(second->pending(), 0u);
 }
 
+// A sender repeating one chunk while it is in the pipeline holds at most 64 acks.
+TEST_F(ForwardDedupeTest, HeldDuplicatesAreBounded) {
+  StartInput();
+  emitter_.set_auto_ack(false);
+  auto client = Connect();
+  ASSERT_TRUE(client->Send(MessageFrame("t", 1, "one", "c1")).ok());
+  ASSERT_TRUE(emitter_.WaitForEvents(1));
+  std::string copies;
+  for (int i = 0; i < 70; ++i) {
+    copies += MessageFrame("t", 1, "copy", "c1");
+  }
+  ASSERT_TRUE(client->Send(copies).ok());
+  ASSERT_TRUE(testing::PollUntil([&] { return Count("forward_duplicates_total") == 70; }));
+  emitter_.AckHeld(0, AckOutcome::kDelivered);
+  for (int i = 0; i < 65; ++i) {
+    EXPECT_EQ(client->Next(), AckFor("c1")) << i;
+  }
+  // The next frame's ack comes right after: the 6 copies past the bound were not acked.
+  ASSERT_TRUE(client->Send(MessageFrame("t", 2, "two", "c2")).ok());
+  ASSERT_TRUE(emitter_.WaitForEvents(2));
+  emitter_.AckAllHeld(AckOutcome::kDelivered);
+  EXPECT_EQ(client->Next(), AckFor("c2"));
+  EXPECT_EQ(emitter_.Values("log"), (Strings{"one", "two"}));
+  EXPECT_EQ(Count("forward_acks_sent_total"), 66u);
+}
+
 TEST_F(ForwardDedupeTest, CancelledIsNotRememberedAndIsStoredWhenResent) {
   StartInput();
   emitter_.set_auto_ack(false);
