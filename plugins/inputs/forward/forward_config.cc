@@ -37,7 +37,15 @@ Schema ForwardSchema() {
       .Range(0, INT64_MAX)
       .Optional("max_connections", FieldType::kInt, "1024",
                 "Connections open at once; one more is accepted and closed at once.")
-      .Range(1, 1'000'000);
+      .Range(1, 1'000'000)
+      .Optional("dedupe", FieldType::kBool, "true",
+                "Remembers the chunk ids of accepted frames (kept under the data directory, so "
+                "across restarts): a frame re-sent with one of them is acked without being "
+                "stored again.")
+      .Optional("dedupe_window", FieldType::kInt, "100000",
+                "How many recently accepted chunk ids dedupe remembers; the oldest is "
+                "forgotten first.")
+      .Range(1, 100'000'000);
   net::AddTlsFields(s, net::TlsRole::kServer);
   return s;
 }
@@ -87,6 +95,8 @@ Result<ForwardConfig> ParseForwardConfig(const ConfigNode& node, const std::stri
   c.limits.max_decompressed_bytes = node.GetSize("max_decompressed_bytes");
   c.idle_timeout = node.GetDuration("idle_timeout");
   c.max_connections = static_cast<size_t>(node.GetInt("max_connections"));
+  c.dedupe = node.GetBool("dedupe");
+  c.dedupe_window = static_cast<size_t>(node.GetInt("dedupe_window"));
   RUNNEL_ASSIGN_OR_RETURN(net::TlsConfig tls, net::ParseTlsConfig(node, net::TlsRole::kServer));
   if (tls.enabled) {
     RUNNEL_ASSIGN_OR_RETURN(c.tls, net::TlsContext::Create(tls, net::TlsRole::kServer));

@@ -32,6 +32,9 @@ struct ForwardConfig {
   size_t max_connections = 1024;
   // null: plain TCP.
   std::shared_ptr<const net::TlsContext> tls;
+  // Acks a chunk id accepted recently (one of the last dedupe_window) without storing it again.
+  bool dedupe = true;
+  size_t dedupe_window = 100'000;
 };
 
 Schema ForwardSchema();

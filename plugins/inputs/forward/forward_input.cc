@@ -8,12 +8,25 @@
 namespace runnel::plugins::forward_input {
 
 ForwardInput::ForwardInput(ForwardConfig config, const PluginContext& ctx)
-    : id_(ctx.id), receiver_(std::make_shared<Receiver>(std::move(config), ctx.id, ctx.metrics)) {}
+    : id_(ctx.id),
+      state_dir_(ctx.StateDir()),
+      receiver_(std::make_shared<Receiver>(std::move(config), ctx.id, ctx.metrics)) {}
 
 ForwardInput::~ForwardInput() { Stop(); }
 
 Status ForwardInput::Start(Emitter& emitter) {
   const ForwardConfig& config = receiver_->config();
+  if (config.dedupe) {
+    Result<std::unique_ptr<ChunkWindow>> window =
+        ChunkWindow::Open(state_dir_, config.dedupe_window, id_);
+    if (!window) {
+      return window.error().WithPrefix(id_ + ": dedupe window");
+    }
+    const ChunkWindow::OpenStats& stats = (*window)->open_stats();
+    receiver_->metrics().dedupe_damaged_records->Add(stats.corrupt_records +
+                                                     (stats.torn_bytes > 0 ? 1 : 0));
+    receiver_->SetWindow(std::move(*window));
+  }
   net::TcpServerOptions opts;
   opts.host = config.host;
   opts.port = config.port;

@@ -8,6 +8,10 @@
 // outputs have taken responsibility for its frame (kDelivered or kRejected), never on
 // kCancelled. See receiver.h and forward_session.h for backpressure and bad input.
 //
+// With dedupe on (the default), the chunk ids of accepted frames are kept in a ChunkWindow under
+// the input's state directory (PluginContext::StateDir()), so a frame re-sent after a failover
+// or a restart is acked without being stored twice; see receiver.h.
+//
 // Thread-safety: Start and Stop are called by the runtime from one thread; port() from any.
 
 #include <memory>
@@ -27,8 +31,10 @@ class ForwardInput : public Input {
   ForwardInput(ForwardConfig config, const PluginContext& ctx);
   ~ForwardInput() override;
 
-  // Listens and starts the emitting thread. Unavailable when the address cannot be bound:
-  // "inputs.fwd: cannot listen on 0.0.0.0:24224: Address already in use".
+  // Loads the dedupe window (when on), listens and starts the emitting thread. Unavailable when
+  // the address cannot be bound: "inputs.fwd: cannot listen on 0.0.0.0:24224: Address already
+  // in use"; the errno error when the state directory cannot be made ("inputs.fwd: dedupe
+  // window: create directory ..."). A damaged window file is not an error (logged, counted).
   Status Start(Emitter& emitter) override;
   // Stops accepting, closes every connection, and returns once the emitting thread is done:
   // no Emit after it returns. Batches still queued are dropped unacknowledged (senders
@@ -40,6 +46,7 @@ class ForwardInput : public Input {
 
  private:
   std::string id_;
+  std::string state_dir_;
   std::shared_ptr<Receiver> receiver_;
   std::unique_ptr<net::TcpServer> server_;
   std::thread emit_thread_;

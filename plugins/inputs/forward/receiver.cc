@@ -28,6 +28,12 @@ ForwardMetrics ForwardMetrics::Create(MetricsRegistry& r, const std::string& c) 
   m.idle_timeouts =
       r.GetCounter("forward_idle_timeouts_total", c, "Connections closed by idle_timeout.");
   m.acks_sent = r.GetCounter("forward_acks_sent_total", c, "Acknowledgements sent to senders.");
+  m.duplicates = r.GetCounter("forward_duplicates_total", c,
+                              "Frames whose chunk was already accepted or in the pipeline: acked "
+                              "without being emitted again.");
+  m.dedupe_damaged_records =
+      r.GetCounter("forward_dedupe_damaged_records_total", c,
+                   "Records of the dedupe window skipped at start: corrupt, or a torn last one.");
   m.connections_open = r.GetGauge("forward_connections_open", c, "Connections open now.");
   return m;
 }
@@ -41,14 +47,45 @@ Receiver::Receiver(ForwardConfig config, std::string component, MetricsRegistry*
   metrics_ = ForwardMetrics::Create(*metrics, component_);
 }
 
+void Receiver::SetWindow(std::unique_ptr<ChunkWindow> window) {
+  std::lock_guard<std::mutex> lock(acks_mu_);
+  window_ = std::move(window);
+}
+
 bool Receiver::Enqueue(std::shared_ptr<Session> session, Batch batch, std::string chunk,
                        std::weak_ptr<net::Connection> connection) {
   if (!chunk.empty()) {
-    uint64_t cookie;
+    uint64_t cookie = 0;
+    bool accepted = false;
     {
       std::lock_guard<std::mutex> lock(acks_mu_);
-      cookie = next_cookie_++;
-      acks_.emplace(cookie, PendingAck{std::move(connection), std::move(chunk)});
+      if (window_ != nullptr) {
+        if (window_->Contains(batch.id)) {
+          accepted = true;
+        } else if (auto it = in_flight_.find(batch.id); it != in_flight_.end()) {
+          // Bounded: a sender repeating a chunk cannot grow this list; one past the bound is
+          // dropped unacknowledged (resent later, it finds the id in the window).
+          std::vector<AckTo>& held = acks_.at(it->second).duplicates;
+          if (held.size() < kMaxHeldDuplicates) {
+            held.push_back(AckTo{std::move(connection), std::move(chunk)});
+          }
+          metrics_.duplicates->Add();
+          return false;
+        }
+      }
+      if (!accepted) {
+        cookie = next_cookie_++;
+        acks_.emplace(cookie,
+                      PendingAck{batch.id, AckTo{std::move(connection), std::move(chunk)}, {}});
+        if (window_ != nullptr) {
+          in_flight_.emplace(batch.id, cookie);
+        }
+      }
+    }
+    if (accepted) {
+      metrics_.duplicates->Add();
+      SendAck(AckTo{std::move(connection), std::move(chunk)});
+      return false;
     }
     batch.ack = AckHandle::Create(this, cookie);
   }
@@ -104,16 +141,35 @@ void Receiver::OnAck(uint64_t cookie, AckOutcome outcome) {
     }
     pending = std::move(it->second);
     acks_.erase(it);
+    if (window_ != nullptr) {
+      in_flight_.erase(pending.id);
+      // Under the same lock as the lookup in Enqueue: a resend is either held as a duplicate of
+      // this one or finds the id in the window, never emitted again in between.
+      if (outcome != AckOutcome::kCancelled) {
+        Status s = window_->Add(pending.id);
+        if (!s.ok()) {
+          RUNNEL_LOG_EVERY(kWarn, component_, std::chrono::seconds(10))
+              << "dedupe window: " << s.message() << " (an id may be forgotten on restart)";
+        }
+      }
+    }
   }
   // kRejected is permanent (counted and dead-lettered by core): a resend would be rejected too.
   if (outcome == AckOutcome::kCancelled) {
-    return;  // not delivered: the sender re-sends
+    return;  // not delivered: the senders re-send
   }
-  std::shared_ptr<net::Connection> conn = pending.connection.lock();
+  SendAck(pending.first);
+  for (const AckTo& to : pending.duplicates) {
+    SendAck(to);
+  }
+}
+
+void Receiver::SendAck(const AckTo& to) {
+  std::shared_ptr<net::Connection> conn = to.connection.lock();
   if (conn == nullptr) {
     return;  // gone: the sender re-sends on its next connection
   }
-  Status s = conn->Write(forward::EncodeAck(pending.chunk));
+  Status s = conn->Write(forward::EncodeAck(to.chunk));
   if (s.ok()) {
     metrics_.acks_sent->Add();
   } else if (s.code() != StatusCode::kCancelled) {
