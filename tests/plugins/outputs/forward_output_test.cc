@@ -274,6 +274,7 @@ TEST_F(ForwardOutputTest, DeadReplicaBatchesGoToTheOthersAndItIsProbedUntilBack)
 TEST_F(ForwardOutputTest, NameResolvesToSeveralReplicasAndIsResolvedAgain) {
   FakeForwardServer a({}), b({}), c({});
   a.HoldAcks();  // a answers nothing: what it has must move when it leaves the name
+  b.HoldAcks();  // until both have their share, so the split is exact
   for (FakeForwardServer* s : {&a, &b, &c}) {
     s->Start();
   }
@@ -303,6 +304,8 @@ TEST_F(ForwardOutputTest, NameResolvesToSeveralReplicasAndIsResolvedAgain) {
       kWait));
   Submit(out, 10);
   ASSERT_TRUE(a.WaitForFrames(5, kWait));
+  ASSERT_TRUE(b.WaitForFrames(5, kWait));
+  b.ReleaseAcks();
   ASSERT_TRUE(acks_.WaitFor(5));  // b's five
   EXPECT_EQ(b.frame_count(), 5u);
   {
