@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tests/integration/tail_support.h"
+#include "tests/testing/capture_emitter.h"  // PollUntil
 #include "tests/testing/file_helpers.h"
 #include "tests/testing/process.h"
 #include "tests/testing/runnel_binary.h"
@@ -127,8 +128,8 @@ class ForwardFailoverTest : public ::testing::Test {
     ASSERT_TRUE(p.has_value()) << p.error().ToString();
     aggs_[i] = std::move(*p);
     // Ready (signals handled, listening) before the test goes on, so a stop is a clean one.
-    ASSERT_TRUE(Until([&] { return Listening(ports_[i]) || !aggs_[i]->running(); },
-                      std::chrono::minutes(1)));
+    ASSERT_TRUE(PollUntil([&] { return Listening(ports_[i]) || !aggs_[i]->running(); },
+                          std::chrono::minutes(1)));
     ASSERT_TRUE(aggs_[i]->running()) << ReadFileOrEmpty(log);
   }
 
@@ -151,19 +152,6 @@ class ForwardFailoverTest : public ::testing::Test {
     Result<Process> p = Process::Spawn({{agent_, "-c", cfg}, "", dir_.Path("agent.stderr"), ""});
     EXPECT_TRUE(p.has_value()) << p.error().ToString();
     return std::move(*p);
-  }
-
-  // Polls until `condition` holds; false after `timeout`.
-  template <typename F>
-  bool Until(F condition, milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        return false;
-      }
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    return true;
   }
 
   void ExpectAgentExitsCleanly(Process& agent) {
@@ -198,17 +186,17 @@ TEST_F(ForwardFailoverTest, OneAggregatorKilledMidwayAndStartedAgain) {
   }
   Process agent = StartAgent(/*exit_on_eof=*/true);
   // Midway for aggregator 0: it has received a share of the lines.
-  ASSERT_TRUE(Until([&] { return LineCount(Out(0)) >= kLines / 10 || !agent.running(); },
-                    std::chrono::minutes(2)))
+  ASSERT_TRUE(PollUntil([&] { return LineCount(Out(0)) >= kLines / 10 || !agent.running(); },
+                        std::chrono::minutes(2)))
       << ReadFileOrEmpty(dir_.Path("agent.stderr"));
   aggs_[0]->Kill();
   // What it had received before it died: the only lines that may arrive twice.
   std::vector<int> first_life(kLines + 1, 0);
   int foreign = 0;
   size_t first_life_lines = CountLines(Out(0), &first_life, &foreign);
-  ASSERT_TRUE(
-      Until([&] { return LineCount(Out(1)) + LineCount(Out(2)) >= kLines / 2 || !agent.running(); },
-            std::chrono::minutes(2)));
+  ASSERT_TRUE(PollUntil(
+      [&] { return LineCount(Out(1)) + LineCount(Out(2)) >= kLines / 2 || !agent.running(); },
+      std::chrono::minutes(2)));
   StartAggregator(0);
   ExpectAgentExitsCleanly(agent);
   StopAggregators();
@@ -259,7 +247,7 @@ TEST_F(ForwardFailoverTest, AllAggregatorsDownForTenSecondsThenBack) {
     }
   };
   append(1, kLines / 3);
-  ASSERT_TRUE(Until([&] { return total() >= kLines / 3; }, std::chrono::minutes(2)))
+  ASSERT_TRUE(PollUntil([&] { return total() >= kLines / 3; }, std::chrono::minutes(2)))
       << ReadFileOrEmpty(dir_.Path("agent.stderr"));
   for (int i = 0; i < kAggregators; ++i) {
     aggs_[i]->Kill();
@@ -280,7 +268,8 @@ TEST_F(ForwardFailoverTest, AllAggregatorsDownForTenSecondsThenBack) {
     }
     return static_cast<int>(std::count(seen.begin() + 1, seen.end(), 0));
   };
-  EXPECT_TRUE(Until([&] { return total() >= kLines && missing() == 0; }, std::chrono::minutes(3)))
+  EXPECT_TRUE(
+      PollUntil([&] { return total() >= kLines && missing() == 0; }, std::chrono::minutes(3)))
       << missing() << " lines missing\n"
       << ReadFileOrEmpty(dir_.Path("agent.stderr"));
   EXPECT_EQ(foreign, 0);
@@ -334,8 +323,8 @@ TEST_F(ForwardFailoverTest, MutualTlsAndSharedKey) {
     Result<Process> p = Process::Spawn({{agent_, "-c", agent_config(key, cert)}, "", err, ""});
     ASSERT_TRUE(p.has_value());
     std::string want = cert ? "shared_key mismatch" : "failed";
-    ASSERT_TRUE(Until([&] { return ReadFileOrEmpty(err).find(want) != std::string::npos; },
-                      std::chrono::minutes(1)))
+    ASSERT_TRUE(PollUntil([&] { return ReadFileOrEmpty(err).find(want) != std::string::npos; },
+                          std::chrono::minutes(1)))
         << ReadFileOrEmpty(err);
     EXPECT_EQ(LineCount(Out(0)), 0u);
     ASSERT_TRUE(p->Signal(SIGTERM).ok());

@@ -170,13 +170,13 @@ void ForwardOutput::ControlLoop() {
     Clock::time_point now = Clock::now();
     if (now >= next_resolve_) {
       lock.unlock();
-      Resolve(now);
+      Resolve();
       lock.lock();
       next_resolve_ = now + config_.resolve_interval;
       continue;  // stopping_ may have changed
     }
     Completions done;
-    CheckTimeouts(now, done);
+    CheckTimeouts(now);
     StartProbes(now, lock);
     Dispatch(now, done);
     UpdateGauges();
@@ -192,7 +192,7 @@ void ForwardOutput::ControlLoop() {
   }
 }
 
-void ForwardOutput::Resolve(Clock::time_point now) {
+void ForwardOutput::Resolve() {
   // Blocking name resolution, without the lock. A name that does not resolve keeps the
   // replicas it had: DNS being down must not take working aggregators away.
   std::vector<std::vector<ReplicaSet::Spec>> resolved(config_.servers.size());
@@ -247,16 +247,27 @@ void ForwardOutput::Resolve(Clock::time_point now) {
     it->second->conn->Close(OkStatus());
     it = sessions_.erase(it);
   }
-  (void)now;
 }
 
 void ForwardOutput::StartProbes(Clock::time_point now, std::unique_lock<std::mutex>& lock) {
-  std::vector<std::pair<ReplicaId, net::Endpoint>> due;
+  struct Probe {
+    ReplicaId id;
+    net::Endpoint endpoint;
+    std::string server_name;  // the configured host: SNI and the certificate check
+  };
+  std::vector<Probe> due;
   for (ReplicaId id : replicas_.DueProbes(now)) {
     auto e = endpoints_.find(id);
-    if (e != endpoints_.end()) {
-      due.emplace_back(id, e->second);
+    if (e == endpoints_.end()) {
+      continue;
     }
+    Probe probe{id, e->second, std::string()};
+    for (const ServerSpec& s : config_.servers) {
+      if (s.text == replicas_.spec(id).name) {
+        probe.server_name = s.host;
+      }
+    }
+    due.push_back(std::move(probe));
   }
   if (due.empty()) {
     return;
@@ -267,24 +278,12 @@ void ForwardOutput::StartProbes(Clock::time_point now, std::unique_lock<std::mut
   options.tls = tls_;
   options.connection.component = id_;
   options.connection.idle_timeout = milliseconds(0);  // ack_timeout and keepalives decide
-  for (const auto& [id, endpoint] : due) {
-    const ServerSpec* server = nullptr;
-    {
-      std::lock_guard<std::mutex> relock(mu_);
-      if (!replicas_.listed(id)) {
-        continue;
-      }
-      for (const ServerSpec& s : config_.servers) {
-        if (s.text == replicas_.spec(id).name) {
-          server = &s;
-        }
-      }
-    }
-    options.server_name = server != nullptr ? server->host : std::string();
-    ReplicaId rid = id;
-    net::ConnectAsync(*loop_, endpoint, options,
-                      [this, rid](Result<std::shared_ptr<net::Connection>> conn) {
-                        OnConnected(rid, std::move(conn));
+  for (const Probe& probe : due) {
+    options.server_name = probe.server_name;
+    ReplicaId id = probe.id;
+    net::ConnectAsync(*loop_, probe.endpoint, options,
+                      [this, id](Result<std::shared_ptr<net::Connection>> conn) {
+                        OnConnected(id, std::move(conn));
                       });
   }
   lock.lock();
@@ -511,8 +510,7 @@ void ForwardOutput::Dispatch(Clock::time_point now, Completions& done) {
   }
 }
 
-void ForwardOutput::CheckTimeouts(Clock::time_point now, Completions& done) {
-  (void)done;
+void ForwardOutput::CheckTimeouts(Clock::time_point now) {
   std::set<ReplicaId> failed;
   std::vector<std::pair<ReplicaId, std::string>> why;
   for (const auto& [id, s] : sessions_) {

@@ -91,7 +91,7 @@ class ForwardOutput final : public Output {
 
   void ControlLoop();
   // Resolves every server name (blocking, without mu_) and updates the replicas.
-  void Resolve(Clock::time_point now);
+  void Resolve();
   // Connects the replicas whose probe is due; releases `lock` meanwhile.
   void StartProbes(Clock::time_point now, std::unique_lock<std::mutex>& lock);
   void OnConnected(ReplicaId id, Result<std::shared_ptr<net::Connection>> conn);
@@ -102,7 +102,7 @@ class ForwardOutput final : public Output {
   void FailReplica(ReplicaId id, const std::string& why, Clock::time_point now);
   void Requeue(const std::vector<uint64_t>& keys);
   void Dispatch(Clock::time_point now, Completions& done);
-  void CheckTimeouts(Clock::time_point now, Completions& done);
+  void CheckTimeouts(Clock::time_point now);
   void Finish(uint64_t key, AckOutcome outcome, Completions& done);
   static void Complete(Completions& done);
   void UpdateGauges();
