@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
           "Forward protocol, and delivers them to outputs and stores.",
       .default_config = "/etc/runnel/aggregator.toml",
       .register_plugins = runnel::RegisterBuiltinPlugins,
+      .disk_buffers_by_default = true,
   };
   return runnel::app::Main(info, argc, argv);
 }

@@ -1,30 +1,41 @@
 #include "runnel/registry.h"
 
+#include "runtime/output_options.h"
+
 namespace runnel {
 
 std::string_view PluginKindName(PluginKind kind) {
   switch (kind) {
-    case PluginKind::kInput: return "input";
-    case PluginKind::kFilter: return "filter";
-    case PluginKind::kOutput: return "output";
+    case PluginKind::kInput:
+      return "input";
+    case PluginKind::kFilter:
+      return "filter";
+    case PluginKind::kOutput:
+      return "output";
   }
   return "unknown";
 }
 
 std::string_view PluginKindSection(PluginKind kind) {
   switch (kind) {
-    case PluginKind::kInput: return "inputs";
-    case PluginKind::kFilter: return "filters";
-    case PluginKind::kOutput: return "outputs";
+    case PluginKind::kInput:
+      return "inputs";
+    case PluginKind::kFilter:
+      return "filters";
+    case PluginKind::kOutput:
+      return "outputs";
   }
   return "unknown";
 }
 
 std::string_view StabilityName(Stability s) {
   switch (s) {
-    case Stability::kStable: return "stable";
-    case Stability::kBeta: return "beta";
-    case Stability::kAlpha: return "alpha";
+    case Stability::kStable:
+      return "stable";
+    case Stability::kBeta:
+      return "beta";
+    case Stability::kAlpha:
+      return "alpha";
   }
   return "unknown";
 }
@@ -34,6 +45,9 @@ Status PluginRegistry::Register(PluginInfo info) {
   if (plugins_.contains(key)) {
     return AlreadyExists(std::string(PluginKindName(info.kind)) + " plugin '" + info.name +
                          "' is already registered");
+  }
+  if (info.kind == PluginKind::kOutput) {
+    runtime::AddCommonOutputFields(info.schema);  // buffer.*, acknowledgements
   }
   plugins_.emplace(std::move(key), std::move(info));
   return OkStatus();

@@ -6,15 +6,24 @@ namespace runnel {
 
 std::string FieldTypeName(FieldType type) {
   switch (type) {
-    case FieldType::kBool: return "boolean";
-    case FieldType::kInt: return "integer";
-    case FieldType::kFloat: return "number";
-    case FieldType::kString: return "string";
-    case FieldType::kStringList: return "array of strings";
-    case FieldType::kStringMap: return "table of strings";
-    case FieldType::kDuration: return "duration (e.g. \"250ms\", \"5s\", \"1m\")";
-    case FieldType::kSize: return "size (e.g. \"64KiB\", \"16MiB\", \"1GiB\")";
-    case FieldType::kEnum: return "string";
+    case FieldType::kBool:
+      return "boolean";
+    case FieldType::kInt:
+      return "integer";
+    case FieldType::kFloat:
+      return "number";
+    case FieldType::kString:
+      return "string";
+    case FieldType::kStringList:
+      return "array of strings";
+    case FieldType::kStringMap:
+      return "table of strings";
+    case FieldType::kDuration:
+      return "duration (e.g. \"250ms\", \"5s\", \"1m\")";
+    case FieldType::kSize:
+      return "size (e.g. \"64KiB\", \"16MiB\", \"1GiB\")";
+    case FieldType::kEnum:
+      return "string";
   }
   return "unknown";
 }
@@ -49,8 +58,19 @@ Schema& Schema::OptionalNoDefault(std::string name, FieldType type, std::string 
   return *this;
 }
 
-Schema& Schema::Enum(std::string name, std::vector<std::string> choices,
-                     std::string default_value, std::string description) {
+Schema& Schema::EnumNoDefault(std::string name, std::vector<std::string> choices,
+                              std::string description) {
+  FieldSpec f;
+  f.name = std::move(name);
+  f.type = FieldType::kEnum;
+  f.choices = std::move(choices);
+  f.description = std::move(description);
+  fields_.push_back(std::move(f));
+  return *this;
+}
+
+Schema& Schema::Enum(std::string name, std::vector<std::string> choices, std::string default_value,
+                     std::string description) {
   FieldSpec f;
   f.name = std::move(name);
   f.type = FieldType::kEnum;

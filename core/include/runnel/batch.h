@@ -25,8 +25,11 @@ struct Batch {
   std::string tag;
   BatchId id;
   uint32_t count = 0;  // number of entries in `data`
-  std::string data;    // msgpack Forward entries
+  std::string data;    // msgpack Forward entries (or one zstd frame of them, see `zstd`)
   AckHandle ack;
+  // `data` is one zstd frame of the entries. Only a disk buffer makes such batches, kept
+  // compressed as stored, and only for an output that takes them (Output::takes_zstd).
+  bool zstd = false;
 
   size_t bytes() const { return data.size(); }
 };

@@ -56,13 +56,12 @@ class LogRateLimiter {
   } else                                                  \
     ::runnel::LogMessage(::runnel::LogLevel::level, (component)).stream()
 
-#define RUNNEL_LOG_EVERY(level, component, period)                                       \
-  if (uint64_t runnel_suppressed_ = 0;                                                   \
-      !::runnel::LogEnabled(::runnel::LogLevel::level) ||                                \
-      !([]() -> ::runnel::LogRateLimiter& {                                              \
-         static ::runnel::LogRateLimiter limiter;                                        \
-         return limiter;                                                                 \
-       }()                                                                               \
-            .Allow(period, &runnel_suppressed_))) {                                      \
-  } else                                                                                 \
+#define RUNNEL_LOG_EVERY(level, component, period)                                           \
+  if (uint64_t runnel_suppressed_ = 0; !::runnel::LogEnabled(::runnel::LogLevel::level) ||   \
+                                       !([]() -> ::runnel::LogRateLimiter& {                 \
+                                         static ::runnel::LogRateLimiter limiter;            \
+                                         return limiter;                                     \
+                                       }()                                                   \
+                                                     .Allow(period, &runnel_suppressed_))) { \
+  } else                                                                                     \
     ::runnel::LogMessage(::runnel::LogLevel::level, (component), runnel_suppressed_).stream()

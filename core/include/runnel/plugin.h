@@ -96,6 +96,10 @@ class Output {
   // Closes files and connections. Called from the worker thread after the last Write.
   virtual void Stop() {}
 
+  // True when the output takes batches whose data is zstd-compressed (Batch::zstd), e.g. to
+  // send them as they are. A disk buffer then hands over its entries without decompressing.
+  virtual bool takes_zstd() const { return false; }
+
   // ---- Outputs that complete later (a remote end acknowledges) ----
   // Such an output returns true here and implements Submit, Flush and Cancel; Write is then never
   // called. It keeps many batches in flight, owns its retries (e.g. re-sending to another

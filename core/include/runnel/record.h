@@ -29,13 +29,48 @@ struct Value {
   std::string_view bytes;  // kString, kBinary; kRaw: one encoded msgpack array, map or ext
 
   static Value Null() { return {}; }
-  static Value Bool(bool b) { Value v; v.kind = Kind::kBool; v.boolean = b; return v; }
-  static Value Int(int64_t i) { Value v; v.kind = Kind::kInt; v.i64 = i; return v; }
-  static Value Uint(uint64_t u) { Value v; v.kind = Kind::kUint; v.u64 = u; return v; }
-  static Value Double(double d) { Value v; v.kind = Kind::kDouble; v.f64 = d; return v; }
-  static Value String(std::string_view s) { Value v; v.kind = Kind::kString; v.bytes = s; return v; }
-  static Value Binary(std::string_view s) { Value v; v.kind = Kind::kBinary; v.bytes = s; return v; }
-  static Value Raw(std::string_view s) { Value v; v.kind = Kind::kRaw; v.bytes = s; return v; }
+  static Value Bool(bool b) {
+    Value v;
+    v.kind = Kind::kBool;
+    v.boolean = b;
+    return v;
+  }
+  static Value Int(int64_t i) {
+    Value v;
+    v.kind = Kind::kInt;
+    v.i64 = i;
+    return v;
+  }
+  static Value Uint(uint64_t u) {
+    Value v;
+    v.kind = Kind::kUint;
+    v.u64 = u;
+    return v;
+  }
+  static Value Double(double d) {
+    Value v;
+    v.kind = Kind::kDouble;
+    v.f64 = d;
+    return v;
+  }
+  static Value String(std::string_view s) {
+    Value v;
+    v.kind = Kind::kString;
+    v.bytes = s;
+    return v;
+  }
+  static Value Binary(std::string_view s) {
+    Value v;
+    v.kind = Kind::kBinary;
+    v.bytes = s;
+    return v;
+  }
+  static Value Raw(std::string_view s) {
+    Value v;
+    v.kind = Kind::kRaw;
+    v.bytes = s;
+    return v;
+  }
 
   bool is_string() const { return kind == Kind::kString; }
   // Appends the value in msgpack.

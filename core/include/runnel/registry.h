@@ -19,7 +19,7 @@ namespace runnel {
 enum class PluginKind { kInput, kFilter, kOutput };
 enum class Stability { kStable, kBeta, kAlpha };
 
-std::string_view PluginKindName(PluginKind kind);  // "input", "filter", "output"
+std::string_view PluginKindName(PluginKind kind);     // "input", "filter", "output"
 std::string_view PluginKindSection(PluginKind kind);  // "inputs", "filters", "outputs"
 std::string_view StabilityName(Stability s);
 
@@ -39,7 +39,8 @@ struct PluginInfo {
 
 class PluginRegistry {
  public:
-  // AlreadyExists when a plugin of that kind and name is registered.
+  // AlreadyExists when a plugin of that kind and name is registered. An output's schema gets
+  // the options core handles for every output added: buffer.* and acknowledgements.
   Status Register(PluginInfo info);
   const PluginInfo* Find(PluginKind kind, const std::string& name) const;
   // Every registered plugin, ordered by kind then name.

@@ -46,6 +46,9 @@ class Schema {
   Schema& OptionalNoDefault(std::string name, FieldType type, std::string description);
   Schema& Enum(std::string name, std::vector<std::string> choices, std::string default_value,
                std::string description);
+  // An enum with no default: absent unless the user sets it (the default depends on context).
+  Schema& EnumNoDefault(std::string name, std::vector<std::string> choices,
+                        std::string description);
   // Bounds for the field declared last.
   Schema& Range(int64_t min, int64_t max);
 

@@ -11,16 +11,16 @@ namespace runnel {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // bad configuration or bad input from a user
-  kNotFound,           // a file, plugin or key that does not exist
-  kAlreadyExists,      // a duplicate name
-  kUnavailable,        // retryable: connect, timeout, 5xx, 429
-  kResourceExhausted,  // backpressure: a queue or budget is full
-  kDataLoss,           // a corrupt buffer, checkpoint or frame
-  kCancelled,          // the operation was stopped (shutdown)
-  kDeadlineExceeded,   // a deadline passed before the work was done
-  kFailedPrecondition, // the system is not in a state where this can run
-  kInternal,           // a bug
+  kInvalidArgument,     // bad configuration or bad input from a user
+  kNotFound,            // a file, plugin or key that does not exist
+  kAlreadyExists,       // a duplicate name
+  kUnavailable,         // retryable: connect, timeout, 5xx, 429
+  kResourceExhausted,   // backpressure: a queue or budget is full
+  kDataLoss,            // a corrupt buffer, checkpoint or frame
+  kCancelled,           // the operation was stopped (shutdown)
+  kDeadlineExceeded,    // a deadline passed before the work was done
+  kFailedPrecondition,  // the system is not in a state where this can run
+  kInternal,            // a bug
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -49,7 +49,9 @@ class [[nodiscard]] Status {
 };
 
 inline Status OkStatus() { return Status(); }
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
@@ -90,12 +92,12 @@ struct PropagatedError {
 }  // namespace runnel
 
 // Returns early from the enclosing function when `expr` (a Status) is not OK.
-#define RUNNEL_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::runnel::Status runnel_status_ = (expr); \
-    if (!runnel_status_.ok()) {               \
+#define RUNNEL_RETURN_IF_ERROR(expr)                                         \
+  do {                                                                       \
+    ::runnel::Status runnel_status_ = (expr);                                \
+    if (!runnel_status_.ok()) {                                              \
       return ::runnel::internal::PropagatedError{std::move(runnel_status_)}; \
-    }                                         \
+    }                                                                        \
   } while (0)
 
 #define RUNNEL_CONCAT_INNER(a, b) a##b
@@ -105,9 +107,9 @@ struct PropagatedError {
 // returning Status or Result<U>.
 #define RUNNEL_ASSIGN_OR_RETURN(lhs, expr) \
   RUNNEL_ASSIGN_OR_RETURN_IMPL(RUNNEL_CONCAT(runnel_result_, __LINE__), lhs, expr)
-#define RUNNEL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                                 \
-  if (!tmp.has_value()) {                            \
+#define RUNNEL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                    \
+  auto tmp = (expr);                                                    \
+  if (!tmp.has_value()) {                                               \
     return ::runnel::internal::PropagatedError{std::move(tmp).error()}; \
-  }                                                  \
+  }                                                                     \
   lhs = std::move(*tmp)

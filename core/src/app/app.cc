@@ -88,6 +88,8 @@ int Main(const AppInfo& info, int argc, char** argv) {
   spec.inputs = cfg.inputs;
   spec.filters = cfg.filters;
   spec.outputs = cfg.outputs;
+  spec.default_buffer =
+      info.disk_buffers_by_default ? runtime::BufferType::kDisk : runtime::BufferType::kMemory;
   auto pipeline = runtime::Pipeline::Create(std::move(spec), registry, &metrics);
   if (!pipeline.has_value()) {
     std::cerr << pipeline.error().message() << "\n";

@@ -21,6 +21,9 @@ struct AppInfo {
   std::string_view default_config;  // "/etc/runnel/agent.toml"
   // Fills the registry with every plugin the binary offers (normally RegisterBuiltinPlugins).
   void (*register_plugins)(PluginRegistry& registry) = nullptr;
+  // Where an output's batches wait when it does not set buffer.type: an agent re-reads its
+  // sources after a crash, an aggregator must persist what it acknowledged.
+  bool disk_buffers_by_default = false;
 };
 
 // Runs the binary described by `info` with argv; returns the process exit code. Call it from

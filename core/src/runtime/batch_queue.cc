@@ -4,8 +4,28 @@ namespace runnel::runtime {
 
 Status BatchQueue::Push(OutputItem item) {
   const uint64_t n = item.batch->bytes();
+  std::deque<OutputItem> dropped;
+  uint64_t dropped_bytes = 0;
   {
     std::unique_lock<std::mutex> lock(mu_);
+    // drop_oldest: make room by dropping queued batches (not those the output holds).
+    while (drop_oldest_ && !aborted_ && !items_.empty() && bytes_ + n > max_bytes_) {
+      dropped_bytes += items_.front().batch->bytes();
+      bytes_ -= items_.front().batch->bytes();
+      dropped.push_back(std::move(items_.front()));
+      items_.pop_front();
+    }
+    if (!dropped.empty()) {
+      lock.unlock();
+      budget_->Release(dropped_bytes);
+      for (OutputItem& d : dropped) {
+        if (dropped_ != nullptr) {
+          dropped_->Add(d.batch->count);
+        }
+        d.ack.Complete(AckOutcome::kDelivered);  // dropped on purpose: the source moves on
+      }
+      lock.lock();
+    }
     not_full_.wait(lock, [&] { return aborted_ || bytes_ == 0 || bytes_ + n <= max_bytes_; });
     if (aborted_) {
       return Cancelled("the pipeline is stopping");

@@ -1,7 +1,10 @@
 #pragma once
-// BatchQueue: the bounded queue in front of one output. Bounded in bytes by its own limit and by
-// the process MemoryBudget; Push waits while either is full (backpressure to the producer).
-// Thread-safe: many producers, one consumer.
+// BatchQueue: the memory buffer in front of one output. Bounded in bytes by its own limit and by
+// the process MemoryBudget. When its own limit is reached, Push waits (when_full = "block":
+// backpressure to the producer) or drops the oldest queued batches (when_full = "drop_oldest":
+// each is counted and its acknowledgement completes as delivered, so its source moves on).
+// A popped batch keeps its bytes counted until Done: what an output holds in flight stays in the
+// budget. Thread-safe: many producers, one consumer.
 
 #include <chrono>
 #include <condition_variable>
@@ -12,6 +15,7 @@
 #include <optional>
 
 #include "runnel/batch.h"
+#include "runnel/metrics.h"
 #include "runtime/memory_budget.h"
 
 namespace runnel::runtime {
@@ -24,7 +28,9 @@ struct OutputItem {
 
 class BatchQueue {
  public:
-  BatchQueue(uint64_t max_bytes, MemoryBudget* budget) : max_bytes_(max_bytes), budget_(budget) {}
+  // `dropped`: counts the events of dropped batches (drop_oldest); may be null.
+  BatchQueue(uint64_t max_bytes, bool drop_oldest, MemoryBudget* budget, Counter* dropped)
+      : max_bytes_(max_bytes), drop_oldest_(drop_oldest), budget_(budget), dropped_(dropped) {}
 
   // Waits for room, then queues the item. Cancelled once the queue is aborted; the item's
   // acknowledgement then completes as kCancelled.
@@ -43,12 +49,14 @@ class BatchQueue {
 
  private:
   const uint64_t max_bytes_;
+  const bool drop_oldest_;
   MemoryBudget* budget_;
+  Counter* dropped_;
   mutable std::mutex mu_;
   std::condition_variable not_full_;
   std::condition_variable not_empty_;
   std::deque<OutputItem> items_;
-  uint64_t bytes_ = 0;     // queued and in progress
+  uint64_t bytes_ = 0;  // queued and in progress
   bool aborted_ = false;
 };
 

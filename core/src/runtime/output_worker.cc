@@ -7,14 +7,19 @@ namespace runnel::runtime {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-OutputWorker::OutputWorker(std::string id, std::unique_ptr<Output> output, uint64_t queue_bytes,
-                           MemoryBudget* budget, ComponentMetrics metrics)
-    : id_(std::move(id)),
-      output_(std::move(output)),
-      queue_(queue_bytes, budget),
-      metrics_(metrics),
-      backoff_(milliseconds(100), milliseconds(30'000), std::hash<std::string>{}(id_)),
-      later_(output_->completes_later()) {}
+OutputWorker::OutputWorker(OutputWorkerSpec spec, std::unique_ptr<Output> output)
+    : spec_(std::move(spec)),
+      later_(output->completes_later()),
+      takes_zstd_(output->takes_zstd()),
+      queue_(spec_.options.max_bytes, spec_.options.when_full == buffer::WhenFull::kDropOldest,
+             spec_.budget, spec_.metrics.dropped),
+      backoff_(milliseconds(100), milliseconds(30'000), std::hash<std::string>{}(spec_.id)),
+      output_(std::move(output)) {
+  if (spec_.registry != nullptr && spec_.options.buffer == BufferType::kMemory) {
+    buffer_bytes_ =
+        spec_.registry->GetGauge("buffer_bytes", spec_.id, "Bytes held by the output's buffer.");
+  }
+}
 
 OutputWorker::~OutputWorker() {
   if (thread_.joinable()) {
@@ -23,7 +28,19 @@ OutputWorker::~OutputWorker() {
 }
 
 Status OutputWorker::Start() {
-  RUNNEL_RETURN_IF_ERROR(output_->Start().WithPrefix(id_));
+  if (spec_.options.buffer == BufferType::kDisk) {
+    DiskQueueOptions o;
+    o.dir = spec_.buffer_dir;
+    o.component = spec_.id;
+    o.max_bytes = spec_.options.max_bytes;
+    o.when_full = spec_.options.when_full;
+    o.sync = spec_.options.sync;
+    o.sync_interval = spec_.options.sync_interval;
+    o.consumer_takes_zstd = takes_zstd_;
+    o.file_ops = spec_.file_ops;
+    RUNNEL_ASSIGN_OR_RETURN(disk_, DiskQueue::Open(std::move(o), spec_.registry));
+  }
+  RUNNEL_RETURN_IF_ERROR(output_->Start().WithPrefix(spec_.id));
   thread_ = std::thread([this] { Run(); });
   return OkStatus();
 }
@@ -31,79 +48,188 @@ Status OutputWorker::Start() {
 Status OutputWorker::Enqueue(std::shared_ptr<const Batch> batch, AckHandle ack) {
   const uint32_t count = batch->count;
   const uint64_t bytes = batch->bytes();
-  RUNNEL_RETURN_IF_ERROR(queue_.Push(OutputItem{std::move(batch), std::move(ack)}));
-  metrics_.events_in->Add(count);
-  metrics_.bytes_in->Add(bytes);
+  if (disk_ != nullptr) {
+    Status s = disk_->Push(*batch);
+    if (s.code() == StatusCode::kInvalidArgument) {
+      // Can never be stored (larger than max_bytes): refused like an output refuses a batch.
+      spec_.metrics.errors->Add(1);
+      RUNNEL_LOG_EVERY(kError, spec_.id, std::chrono::seconds(10))
+          << "rejected a batch of " << count << " events: " << s.message();
+      ack.Complete(AckOutcome::kRejected);
+      return OkStatus();
+    }
+    RUNNEL_RETURN_IF_ERROR(s);
+    ack.Complete(AckOutcome::kDelivered);  // stored: the source may commit
+  } else {
+    if (!spec_.options.durable) {
+      ack.Complete(AckOutcome::kDelivered);  // acknowledgements = "accepted"
+    }
+    RUNNEL_RETURN_IF_ERROR(queue_.Push(OutputItem{std::move(batch), std::move(ack)}));
+  }
+  spec_.metrics.events_in->Add(count);
+  spec_.metrics.bytes_in->Add(bytes);
   return OkStatus();
 }
 
-void OutputWorker::Run() {
-  while (true) {
-    // While draining, an empty queue means the work is done.
-    auto wait = draining_.load() ? milliseconds(0) : milliseconds(200);
-    std::optional<OutputItem> item = queue_.Pop(steady_clock::now() + wait);
+std::optional<OutputWorker::Work> OutputWorker::Next(steady_clock::time_point deadline) {
+  if (disk_ == nullptr) {
+    std::optional<OutputItem> item = queue_.Pop(deadline);
     if (!item.has_value()) {
-      if (cancelled_.load() || (draining_.load() && queue_.size() == 0)) {
+      return std::nullopt;
+    }
+    return Work{std::move(item->batch), std::move(item->ack), 0};
+  }
+  auto entry = disk_->Pop(deadline);
+  if (!entry.has_value()) {
+    return std::nullopt;
+  }
+  // What is read back from disk is in memory until the output is done with it.
+  if (!spec_.budget->Acquire(entry->first.bytes())) {
+    return std::nullopt;  // aborted: the entry stays in the log
+  }
+  return Work{std::make_shared<const Batch>(std::move(entry->first)), AckHandle(), entry->second};
+}
+
+void OutputWorker::Run() {
+  auto last_tick = steady_clock::now();
+  while (true) {
+    // While draining, an empty buffer means the work is done.
+    const bool draining = draining_.load();
+    std::optional<Work> work =
+        Next(steady_clock::now() + (draining ? milliseconds(0) : milliseconds(200)));
+    if (steady_clock::now() - last_tick >= milliseconds(200)) {
+      Tick();
+      last_tick = steady_clock::now();
+    }
+    if (!work.has_value()) {
+      if (cancelled_.load() || draining) {
         break;
       }
       continue;
     }
-    if (later_) {
-      Hand(std::move(*item));
-    } else {
-      Deliver(std::move(*item));
-    }
+    Dispatch(std::move(*work));
   }
   if (later_ && !cancelled_.load()) {
-    uint64_t left =
-        output_->Flush(steady_clock::time_point(steady_clock::duration(drain_deadline_.load())));
-    cancelled_batches_.fetch_add(left);
+    output_->Flush(steady_clock::time_point(steady_clock::duration(drain_deadline_.load())));
   }
-  output_->Stop();
-  finished_.store(true);
+  output_->Stop();  // completes what the output still holds as cancelled
+  Tick();
+  {
+    std::lock_guard<std::mutex> lock(sleep_mu_);
+    finished_.store(true);
+  }
+  sleep_cv_.notify_all();
 }
 
-void OutputWorker::Hand(OutputItem item) {
-  const uint64_t bytes = item.batch->bytes();
-  Status s = output_->Submit(std::move(item.batch), std::move(item.ack));
-  if (!s.ok()) {
-    cancelled_batches_.fetch_add(1);  // the acknowledgement completed as kCancelled
+void OutputWorker::Tick() {
+  if (disk_ != nullptr) {
+    disk_->Tick();
+  } else if (buffer_bytes_ != nullptr) {
+    buffer_bytes_->Set(static_cast<int64_t>(queue_.bytes()));
   }
-  queue_.Done(bytes);
+  const uint64_t dropped = spec_.metrics.dropped->value();
+  if (dropped != dropped_logged_) {
+    RUNNEL_LOG_EVERY(kWarn, spec_.id, std::chrono::seconds(30))
+        << "the buffer is full and when_full = \"drop_oldest\": " << dropped - dropped_logged_
+        << " events dropped";
+    dropped_logged_ = dropped;
+  }
 }
 
-void OutputWorker::Deliver(OutputItem item) {
-  const Batch& batch = *item.batch;
+void OutputWorker::Dispatch(Work work) {
+  uint64_t cookie;
+  {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    cookie = next_cookie_++;
+    Held& h = held_[cookie];
+    h.upstream = std::move(work.upstream);
+    h.seq = work.seq;
+    h.bytes = work.batch->bytes();
+    h.count = work.batch->count;
+  }
+  AckHandle ack = AckHandle::Create(this, cookie);
+  if (later_) {
+    // On an error the handle is left to cancel: OnAck sees kCancelled.
+    (void)output_->Submit(std::move(work.batch), std::move(ack));
+  } else {
+    Deliver(*work.batch, cookie, std::move(ack));
+  }
+}
+
+void OutputWorker::Deliver(const Batch& batch, uint64_t cookie, AckHandle ack) {
   backoff_.Reset();
   while (true) {
     WriteResult r = output_->Write(batch);
     switch (r.kind) {
       case WriteResult::Kind::kDelivered:
-        metrics_.events_out->Add(batch.count);
-        metrics_.bytes_out->Add(batch.bytes());
-        item.ack.Complete(AckOutcome::kDelivered);
-        queue_.Done(batch.bytes());
+        spec_.metrics.events_out->Add(batch.count);
+        spec_.metrics.bytes_out->Add(batch.bytes());
+        ack.Complete(AckOutcome::kDelivered);
         return;
-      case WriteResult::Kind::kRejected:
-        metrics_.errors->Add(1);
-        RUNNEL_LOG_EVERY(kError, id_, std::chrono::seconds(10))
-            << "rejected a batch of " << batch.count << " events: " << r.reason;
-        item.ack.Complete(AckOutcome::kRejected);
-        queue_.Done(batch.bytes());
+      case WriteResult::Kind::kRejected: {
+        {
+          std::lock_guard<std::mutex> lock(held_mu_);
+          held_[cookie].reason = std::move(r.reason);
+        }
+        ack.Complete(AckOutcome::kRejected);
         return;
+      }
       case WriteResult::Kind::kRetry: {
-        metrics_.retries->Add(1);
+        spec_.metrics.retries->Add(1);
         milliseconds wait = r.retry_after.count() > 0 ? r.retry_after : backoff_.Next();
-        RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10))
+        RUNNEL_LOG_EVERY(kWarn, spec_.id, std::chrono::seconds(10))
             << "write failed, retrying in " << wait.count() << "ms: " << r.reason;
         if (!SleepFor(wait)) {
-          cancelled_batches_.fetch_add(1);
-          queue_.Done(batch.bytes());
-          return;  // the acknowledgement completes as kCancelled
+          return;  // cancelled: the handle completes as kCancelled
         }
         break;
       }
     }
+  }
+}
+
+void OutputWorker::OnAck(uint64_t cookie, AckOutcome outcome) {
+  Held held;
+  {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    auto it = held_.find(cookie);
+    if (it == held_.end()) {
+      return;
+    }
+    held = std::move(it->second);
+    held_.erase(it);
+  }
+  if (disk_ != nullptr) {
+    spec_.budget->Release(held.bytes);
+  } else {
+    queue_.Done(held.bytes);
+  }
+  switch (outcome) {
+    case AckOutcome::kDelivered:
+      if (disk_ != nullptr) {
+        disk_->Ack(held.seq);
+      }
+      held.upstream.Complete(AckOutcome::kDelivered);
+      break;
+    case AckOutcome::kRejected:
+      spec_.metrics.errors->Add(1);
+      RUNNEL_LOG_EVERY(kError, spec_.id, std::chrono::seconds(10))
+          << "rejected a batch of " << held.count << " events: "
+          << (held.reason.empty() ? "the output gave up on it (see its log)" : held.reason);
+      if (disk_ != nullptr) {
+        disk_->Ack(held.seq);
+      }
+      held.upstream.Complete(AckOutcome::kRejected);
+      break;
+    case AckOutcome::kCancelled:
+      if (disk_ == nullptr) {
+        if (held.upstream.empty()) {
+          lost_batches_.fetch_add(1);
+        } else {
+          cancelled_batches_.fetch_add(1);
+        }
+      }
+      break;  // a disk entry stays in the log; `upstream` completes as kCancelled
   }
 }
 
@@ -116,7 +242,11 @@ void OutputWorker::Abort() {
   if (later_) {
     output_->Cancel();
   }
-  cancelled_batches_.fetch_add(queue_.Abort());
+  if (disk_ != nullptr) {
+    disk_->Abort();
+  }
+  const size_t dropped = queue_.Abort();
+  (spec_.options.durable ? cancelled_batches_ : lost_batches_).fetch_add(dropped);
 }
 
 bool OutputWorker::SleepFor(milliseconds d) {
@@ -130,26 +260,32 @@ uint64_t OutputWorker::Drain(steady_clock::time_point deadline) {
   }
   drain_deadline_.store(deadline.time_since_epoch().count());
   draining_.store(true);
-  // Wait for the queue to empty, up to the deadline; then cancel what is left. An output that
-  // completes later is waited for by the worker thread itself (Flush), up to the same deadline.
-  while (steady_clock::now() < deadline && queue_.bytes() > 0) {
+  // The thread delivers what is buffered, then (an output that completes later) waits for it
+  // with Flush, up to the deadline; then it stops the output and finishes.
+  {
     std::unique_lock<std::mutex> lock(sleep_mu_);
-    sleep_cv_.wait_for(lock, milliseconds(10));
-  }
-  if (later_) {
-    // The thread leaves once the queue is empty and Flush returns; Flush ends at the deadline.
-    while (steady_clock::now() < deadline && !finished_.load()) {
-      std::unique_lock<std::mutex> lock(sleep_mu_);
-      sleep_cv_.wait_for(lock, milliseconds(10));
-    }
+    sleep_cv_.wait_until(lock, deadline, [&] { return finished_.load(); });
   }
   Abort();
   thread_.join();
   const uint64_t cancelled = cancelled_batches_.load();
   if (cancelled > 0) {
-    RUNNEL_LOG(kWarn, id_) << cancelled
-                           << " batches were not delivered before the shutdown deadline; "
-                              "their sources will send them again on the next start";
+    RUNNEL_LOG(kWarn, spec_.id) << cancelled
+                                << " batches were not delivered before the shutdown deadline; "
+                                   "their sources will send them again on the next start";
+  }
+  if (const uint64_t lost = lost_batches_.load(); lost > 0) {
+    RUNNEL_LOG(kError, spec_.id)
+        << lost
+        << " batches accepted into the memory buffer were not delivered before the shutdown "
+           "deadline and are lost (acknowledgements = \"accepted\")";
+  }
+  if (disk_ != nullptr) {
+    if (const uint64_t left = disk_->unacked(); left > 0) {
+      RUNNEL_LOG(kInfo, spec_.id) << left
+                                  << " batches stay in the disk buffer and are delivered after "
+                                     "the next start";
+    }
   }
   return cancelled;
 }

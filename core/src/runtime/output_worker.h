@@ -1,65 +1,121 @@
 #pragma once
-// OutputWorker: the queue and the thread of one output. The thread takes batches from the queue,
-// calls Output::Write, retries with backoff on kRetry, and completes each batch's acknowledgement:
-// kDelivered when written, kRejected when permanently refused (counted and logged).
-// An output that completes later (Output::completes_later) is handed each batch with its
-// acknowledgement by Submit instead; at drain the worker waits for it with Flush, up to the
-// deadline, and Abort cancels it.
+// OutputWorker: the buffer and the thread of one output.
+//
+// Enqueue puts a batch in the output's buffer (output_options.h):
+//   - memory: a BatchQueue in the process MemoryBudget. With acknowledgements = "durable" the
+//     batch's acknowledgement part travels with it and completes when the output is done with
+//     it; with "accepted" it completes at once.
+//   - disk: a DiskQueue. The acknowledgement part completes once the batch is stored; the
+//     worker reads it back, and what is not delivered by the time the process stops or dies is
+//     delivered after the next start.
+// The thread takes batches from the buffer and calls Output::Write, retrying with backoff on
+// kRetry; an output that completes later (Output::completes_later) is handed each batch by Submit
+// instead, and at drain the worker waits for it with Flush, up to the deadline. Either way, each
+// batch the output holds is tracked here until the output completes it: its bytes stay in the
+// memory budget until then, a disk entry is acknowledged in the log, and a rejected batch is
+// counted and logged.
 // Thread-safe: Enqueue from any thread; Start/Drain from the owner.
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
+#include "runnel/ack.h"
+#include "runnel/backoff.h"
 #include "runnel/metrics.h"
 #include "runnel/plugin.h"
-#include "runnel/backoff.h"
 #include "runtime/batch_queue.h"
+#include "runtime/disk_queue.h"
+#include "runtime/output_options.h"
 
 namespace runnel::runtime {
 
-class OutputWorker {
- public:
-  OutputWorker(std::string id, std::unique_ptr<Output> output, uint64_t queue_bytes,
-               MemoryBudget* budget, ComponentMetrics metrics);
-  ~OutputWorker();
+struct OutputWorkerSpec {
+  std::string id;  // "outputs.store"
+  OutputOptions options;
+  std::string buffer_dir;  // a disk buffer's directory
+  MemoryBudget* budget = nullptr;
+  ComponentMetrics metrics;
+  MetricsRegistry* registry = nullptr;
+  buffer::FileOps* file_ops = nullptr;  // tests: the disk buffer's file interface
+};
 
-  const std::string& id() const { return id_; }
-  // Starts the output, then the thread.
+class OutputWorker : private AckReceiver {
+ public:
+  OutputWorker(OutputWorkerSpec spec, std::unique_ptr<Output> output);
+  ~OutputWorker() override;
+
+  const std::string& id() const { return spec_.id; }
+  const OutputOptions& options() const { return spec_.options; }
+  // Opens the disk buffer (replaying what it holds), starts the output, then the thread.
   Status Start();
-  // Queues a batch (waits while the queue is full). Cancelled when the worker is aborted.
+  // Buffers a batch (waits while the buffer is full and when_full is "block"). Cancelled when
+  // the worker is aborted.
   Status Enqueue(std::shared_ptr<const Batch> batch, AckHandle ack);
-  // Stops taking new work once the queue is empty, or at `deadline`, whichever is first:
-  // at the deadline what is still queued or being retried is cancelled. Then stops the output.
-  // Returns the number of batches cancelled.
+  // Stops taking new work once the buffer is empty, or at `deadline`, whichever is first:
+  // at the deadline what the output still holds is cancelled (a disk buffer keeps it for the
+  // next start). Then stops the output. Returns the number of batches whose sources were not
+  // acknowledged and will send them again.
   uint64_t Drain(std::chrono::steady_clock::time_point deadline);
-  // Cancels at once: what is queued or being retried is cancelled; Enqueue fails from now on.
-  // Drain must still be called to join the thread.
+  // Cancels at once: what is queued in memory or being retried is cancelled; Enqueue fails from
+  // now on. Drain must still be called to join the thread.
   void Abort();
 
  private:
+  // A batch the output holds, until it completes it.
+  struct Held {
+    AckHandle upstream;  // empty for a disk entry or acknowledgements = "accepted"
+    uint64_t seq = 0;    // disk entry
+    uint64_t bytes = 0;  // in the memory budget
+    uint32_t count = 0;
+    std::string reason;  // why it was rejected
+  };
+  struct Work {
+    std::shared_ptr<const Batch> batch;
+    AckHandle upstream;
+    uint64_t seq = 0;
+  };
+
   void Run();
-  void Deliver(OutputItem item);
-  void Hand(OutputItem item);  // to an output that completes later
+  // The next batch to deliver, waiting up to `deadline`.
+  std::optional<Work> Next(std::chrono::steady_clock::time_point deadline);
+  void Dispatch(Work work);
+  void Deliver(const Batch& batch, uint64_t cookie, AckHandle ack);
+  void OnAck(uint64_t cookie, AckOutcome outcome) override;
+  void Tick();
   // Sleeps for `d`, or less if the worker is cancelled. Returns false when cancelled.
   bool SleepFor(std::chrono::milliseconds d);
 
-  const std::string id_;
-  std::unique_ptr<Output> output_;
-  BatchQueue queue_;
-  ComponentMetrics metrics_;
-  Backoff backoff_;
-  std::thread thread_;
+  const OutputWorkerSpec spec_;
   const bool later_;
+  const bool takes_zstd_;
+  BatchQueue queue_;                 // memory buffer
+  std::unique_ptr<DiskQueue> disk_;  // disk buffer
+  Backoff backoff_;
+  Gauge* buffer_bytes_ = nullptr;
+  uint64_t dropped_logged_ = 0;
+
+  std::mutex held_mu_;
+  std::unordered_map<uint64_t, Held> held_;
+  uint64_t next_cookie_ = 0;
+
+  std::thread thread_;
   std::atomic<bool> draining_{false};
   std::atomic<int64_t> drain_deadline_{0};  // steady_clock ticks, once draining
   std::atomic<bool> cancelled_{false};
-  std::atomic<bool> finished_{false};  // Run() returned
-  std::atomic<uint64_t> cancelled_batches_{0};
+  std::atomic<bool> finished_{false};           // Run() returned
+  std::atomic<uint64_t> cancelled_batches_{0};  // sources not acknowledged
+  std::atomic<uint64_t> lost_batches_{0};       // accepted, then not delivered
   std::mutex sleep_mu_;
   std::condition_variable sleep_cv_;
+
+  // Last: destroyed first, so that handles it still holds complete while the rest is alive.
+  std::unique_ptr<Output> output_;
 };
 
 }  // namespace runnel::runtime

@@ -87,12 +87,19 @@ Status Pipeline::Build(const PluginRegistry& registry) {
   add_consumers(spec_.filters);
   add_consumers(spec_.outputs);
 
-  const uint64_t queue_bytes = std::clamp<uint64_t>(
-      spec_.memory_limit / (spec_.outputs.size() + 1), 1ull << 20, 16ull << 20);
+  // A memory buffer's default share of the budget leaves room for the others, so one dead
+  // output cannot take all of it.
+  const uint64_t memory_share = std::clamp<uint64_t>(
+      spec_.memory_limit / (spec_.outputs.size() + 1), 1ull << 20, 64ull << 20);
   for (const ConfigNode& n : spec_.outputs) {
     const PluginInfo* info = registry.Find(PluginKind::kOutput, n.type());
     if (info == nullptr || !info->create_output) {
       note(InvalidArgument(n.id() + ": unknown output type '" + n.type() + "'"));
+      continue;
+    }
+    auto options = ParseOutputOptions(n, spec_.default_buffer, memory_share, spec_.memory_limit);
+    if (!options.has_value()) {
+      note(options.error());
       continue;
     }
     PluginContext ctx = MakeContext(n);
@@ -101,8 +108,15 @@ Status Pipeline::Build(const PluginRegistry& registry) {
       note(out.error());
       continue;
     }
-    outputs_.push_back(std::make_unique<OutputWorker>(n.id(), std::move(*out), queue_bytes,
-                                                      &budget_, ctx.component_metrics));
+    OutputWorkerSpec w;
+    w.id = n.id();
+    w.options = *options;
+    w.buffer_dir = ctx.StateDir() + "/buffer";
+    w.budget = &budget_;
+    w.metrics = ctx.component_metrics;
+    w.registry = metrics_;
+    w.file_ops = spec_.file_ops;
+    outputs_.push_back(std::make_unique<OutputWorker>(std::move(w), std::move(*out)));
   }
   for (const ConfigNode& n : spec_.inputs) {
     const PluginInfo* info = registry.Find(PluginKind::kInput, n.type());
@@ -130,9 +144,8 @@ Status Pipeline::Build(const PluginRegistry& registry) {
         note(BuildFanout(n.name(), trees.back().get(), registry, 0));
       }
     }
-    slot.emitter = std::make_unique<InputEmitter>(n.id(), ctx.component_metrics, &stopping_,
-                                                  [this] { OnInputFinished(); },
-                                                  std::move(trees));
+    slot.emitter = std::make_unique<InputEmitter>(
+        n.id(), ctx.component_metrics, &stopping_, [this] { OnInputFinished(); }, std::move(trees));
     inputs_.push_back(std::move(slot));
   }
   if (!errors.empty()) {

@@ -18,6 +18,7 @@
 #include "runnel/metrics.h"
 #include "runnel/registry.h"
 #include "runtime/memory_budget.h"
+#include "runtime/output_options.h"
 #include "runtime/output_worker.h"
 #include "runtime/router.h"
 
@@ -30,13 +31,16 @@ struct PipelineSpec {
   // Threads that run an input's filters (see router.h); 0: one per core, at most 4.
   size_t filter_workers = 0;
   std::vector<ConfigNode> inputs, filters, outputs;
+  // An output's buffer when it does not set buffer.type: memory for runnel-agent, disk for
+  // runnel-aggregator.
+  BufferType default_buffer = BufferType::kMemory;
+  buffer::FileOps* file_ops = nullptr;  // tests: the disk buffers' file interface
 };
 
 class Pipeline {
  public:
   // Creates every component. Errors of all components are returned together, one per line.
-  static Result<std::unique_ptr<Pipeline>> Create(PipelineSpec spec,
-                                                  const PluginRegistry& registry,
+  static Result<std::unique_ptr<Pipeline>> Create(PipelineSpec spec, const PluginRegistry& registry,
                                                   MetricsRegistry* metrics);
   ~Pipeline();
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "runnel/check.h"
 #include "runnel/forward/frame_decoder.h"
 #include "runnel/forward/frame_encoder.h"
 #include "runnel/forward/handshake.h"
@@ -80,7 +81,10 @@ WriteResult ForwardOutput::Write(const Batch&) {
 
 Status ForwardOutput::Submit(std::shared_ptr<const Batch> batch, AckHandle ack) {
   std::string_view payload = batch->data;
-  if (config_.compression != fwd::Compression::kNone) {
+  if (batch->zstd) {
+    // From a disk buffer, compressed when it was stored: sent as it is (takes_zstd()).
+    RUNNEL_CHECK(config_.compression == fwd::Compression::kZstd);
+  } else if (config_.compression != fwd::Compression::kNone) {
     scratch_.clear();
     RUNNEL_RETURN_IF_ERROR(compressor_.Compress(config_.compression, batch->data, &scratch_));
     payload = scratch_;

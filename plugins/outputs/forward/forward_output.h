@@ -65,6 +65,10 @@ class ForwardOutput final : public Output {
   Status Start() override;
   WriteResult Write(const Batch& batch) override;  // not used: completes_later
   bool completes_later() const override { return true; }
+  // A zstd batch from a disk buffer is sent as it was stored, without compressing it again.
+  bool takes_zstd() const override {
+    return config_.compression == runnel::forward::Compression::kZstd;
+  }
   Status Submit(std::shared_ptr<const Batch> batch, AckHandle ack) override;
   uint64_t Flush(std::chrono::steady_clock::time_point deadline) override;
   void Cancel() override;
