@@ -63,6 +63,10 @@ class CaptureOutput : public Output {
       --s.fail_next;
       return WriteResult::Retry("told to fail", std::chrono::milliseconds(1));
     }
+    if (s.reject_next > 0) {
+      --s.reject_next;
+      return WriteResult::Rejected("told to reject");
+    }
     std::string text;
     JsonWriter json("", JsonTimeFormat::kRfc3339);
     Status st = json.AppendBatchLines(batch, &text);
@@ -87,9 +91,11 @@ class CaptureOutput : public Output {
 class RemoteOutput : public Output {
  public:
   static constexpr size_t kMaxInFlight = 2;
-  RemoteOutput(TestPlugins* t, std::string name) : t_(t), name_(std::move(name)) {}
+  RemoteOutput(TestPlugins* t, std::string name, bool zstd)
+      : t_(t), name_(std::move(name)), zstd_(zstd) {}
   WriteResult Write(const Batch&) override { return WriteResult::Rejected("not called"); }
   bool completes_later() const override { return true; }
+  bool takes_zstd() const override { return zstd_; }
   Status Submit(std::shared_ptr<const Batch> batch, AckHandle ack) override {
     std::unique_lock<std::mutex> lock(t_->mu_);
     TestPlugins::OutputState& s = t_->outputs_[name_];
@@ -126,6 +132,7 @@ class RemoteOutput : public Output {
  private:
   TestPlugins* t_;
   std::string name_;
+  bool zstd_;
 };
 
 void TestPlugins::Register(PluginRegistry& registry) {
@@ -157,14 +164,16 @@ void TestPlugins::Register(PluginRegistry& registry) {
   };
   (void)registry.Register(std::move(out));
 
-  PluginInfo remote;
-  remote.name = "remote";
-  remote.kind = PluginKind::kOutput;
-  remote.create_output = [this](const ConfigNode& n,
-                                PluginContext&) -> Result<std::unique_ptr<Output>> {
-    return std::make_unique<RemoteOutput>(this, n.name());
-  };
-  (void)registry.Register(std::move(remote));
+  for (bool zstd : {false, true}) {
+    PluginInfo remote;
+    remote.name = zstd ? "remote_zstd" : "remote";
+    remote.kind = PluginKind::kOutput;
+    remote.create_output = [this, zstd](const ConfigNode& n,
+                                        PluginContext&) -> Result<std::unique_ptr<Output>> {
+      return std::make_unique<RemoteOutput>(this, n.name(), zstd);
+    };
+    (void)registry.Register(std::move(remote));
+  }
 }
 
 size_t TestPlugins::InFlight(const std::string& output) {
@@ -176,6 +185,15 @@ bool TestPlugins::WaitForInFlight(const std::string& output, size_t n,
                                   std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   return cv_.wait_for(lock, timeout, [&] { return outputs_[output].in_flight.size() == n; });
+}
+
+std::vector<std::shared_ptr<const Batch>> TestPlugins::InFlightBatches(const std::string& output) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<const Batch>> batches;
+  for (const auto& [batch, ack] : outputs_[output].in_flight) {
+    batches.push_back(batch);
+  }
+  return batches;
 }
 
 void TestPlugins::AckRemote(const std::string& output, size_t n, AckOutcome outcome) {
@@ -248,6 +266,11 @@ bool TestPlugins::WaitForDelivered(const std::string& output, size_t n,
 void TestPlugins::FailNext(const std::string& output, int n) {
   std::lock_guard<std::mutex> lock(mu_);
   outputs_[output].fail_next = n;
+}
+
+void TestPlugins::RejectNext(const std::string& output, int n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  outputs_[output].reject_next = n;
 }
 
 void TestPlugins::Hold(const std::string& output) {

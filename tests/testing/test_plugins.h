@@ -3,10 +3,11 @@
 //   input  "script":  emits the batches a test hands it; records each batch's acknowledgement.
 //   filter "tag":     sets field `key` to `value` on every event; drops events whose "log" is
 //                     "drop me".
-//   output "capture": keeps every delivered event as a JSON line; can be told to ask for retries
-//                     or to hold writes until released.
+//   output "capture": keeps every delivered event as a JSON line; can be told to ask for retries,
+//                     to reject, or to hold writes until released.
 //   output "remote":  completes later (like a forward output waiting for acks): keeps what it is
 //                     handed, at most 2 batches in flight, until the test acknowledges them.
+//   output "remote_zstd": a "remote" that takes zstd batches from a disk buffer (takes_zstd).
 // Each instance reports to the shared TestPlugins object. Thread-safe.
 
 #include <chrono>
@@ -27,7 +28,7 @@ class ScriptInput;
 
 class TestPlugins {
  public:
-  // Registers the three plugins into `registry`; `this` must outlive the instances.
+  // Registers the plugins into `registry`; `this` must outlive the instances.
   void Register(PluginRegistry& registry);
 
   // script input: emit a batch of `lines` ({"log": line}) from input `name`; returns Emit's status.
@@ -44,6 +45,8 @@ class TestPlugins {
   bool WaitForDelivered(const std::string& output, size_t n, std::chrono::milliseconds timeout);
   // The next `n` writes to `output` return Retry.
   void FailNext(const std::string& output, int n);
+  // The next `n` writes to `output` return Rejected("told to reject").
+  void RejectNext(const std::string& output, int n);
   // While held, writes to `output` wait (the output looks dead); Release lets them go on.
   void Hold(const std::string& output);
   void Release(const std::string& output);
@@ -54,6 +57,8 @@ class TestPlugins {
   // remote output: batches handed over and not acknowledged yet.
   size_t InFlight(const std::string& output);
   bool WaitForInFlight(const std::string& output, size_t n, std::chrono::milliseconds timeout);
+  // The batches in flight, oldest first.
+  std::vector<std::shared_ptr<const Batch>> InFlightBatches(const std::string& output);
   // Completes the oldest `n` batches in flight with `outcome`.
   void AckRemote(const std::string& output, size_t n, AckOutcome outcome);
 
@@ -69,6 +74,7 @@ class TestPlugins {
   struct OutputState {
     std::vector<std::string> lines;
     int fail_next = 0;
+    int reject_next = 0;
     bool held = false;
     int write_calls = 0;
     std::deque<std::pair<std::shared_ptr<const Batch>, AckHandle>> in_flight;  // remote

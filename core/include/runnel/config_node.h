@@ -26,9 +26,9 @@ struct SourceLocation {
 using StringMap = std::vector<std::pair<std::string, std::string>>;  // in file order
 
 struct ConfigValue {
-  std::variant<bool, int64_t, double, std::string, std::vector<std::string>, StringMap,
-               std::chrono::milliseconds, uint64_t>
-      value;
+  using Value = std::variant<bool, int64_t, double, std::string, std::vector<std::string>,
+                             StringMap, std::chrono::milliseconds, uint64_t>;
+  Value value;
   SourceLocation location;  // where it was set; empty for defaults
 };
 

@@ -11,7 +11,13 @@
 #include "runnel/logging.h"
 
 namespace runnel::buffer {
+
 namespace {
+
+// A write or sync that failed (a full disk, EIO) is worth retrying: Unavailable, whatever the
+// errno, so that callers tell it from a full log (ResourceExhausted) and an entry that can never
+// fit (InvalidArgument).
+Status Retryable(Status s) { return Status(StatusCode::kUnavailable, s.message()); }
 
 using internal::kBodyFixed;
 using internal::kHeaderSize;
@@ -173,9 +179,18 @@ Result<uint64_t> SegmentLog::Append(const EntryData& entry) {
     uint64_t need = record + (roll ? kHeaderSize : 0);
     if (o.max_bytes == 0 || st.bytes + need <= o.max_bytes) {
       if (roll) {
-        RUNNEL_RETURN_IF_ERROR(st.RollLocked());
+        if (Status rolled = st.RollLocked(); !rolled.ok()) {
+          return Err(Retryable(std::move(rolled)));
+        }
       }
       break;
+    }
+    // Everything is acknowledged, but the segment being appended to still takes the room:
+    // delete it and start a new one.
+    if (st.segments.size() == 1 && st.segments.back().entries() > 0 &&
+        st.segments.back().next_seq - 1 <= st.watermark) {
+      st.RemoveLocked(0);
+      continue;
     }
     if (o.when_full == WhenFull::kBlock) {
       return Err(ResourceExhausted(
@@ -199,14 +214,15 @@ Result<uint64_t> SegmentLog::Append(const EntryData& entry) {
                          {const_cast<char*>(entry.tag.data()), entry.tag.size()},
                          {const_cast<char*>(entry.payload.data()), entry.payload.size()}};
   if (WriteFully(st.ops, seg.fd, iov, 3, seg.size) != 0) {
-    return Err(st.CutBackLocked(ErrnoStatus("disk buffer: write " + seg.path, errno)));
+    return Err(Retryable(st.CutBackLocked(ErrnoStatus("disk buffer: write " + seg.path, errno))));
   }
   st.unsynced = true;
   bool sync = o.sync == SyncPolicy::kAlways ||
               (o.sync == SyncPolicy::kInterval &&
                o.monotonic_ns() - st.last_sync_ns >= o.sync_interval.count() * 1000000);
   if (sync && st.SyncLocked() != 0) {
-    return Err(st.CutBackLocked(ErrnoStatus("disk buffer: fdatasync " + seg.path, errno)));
+    return Err(
+        Retryable(st.CutBackLocked(ErrnoStatus("disk buffer: fdatasync " + seg.path, errno))));
   }
   seg.size += record;
   ++seg.next_seq;

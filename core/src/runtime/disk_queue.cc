@@ -27,7 +27,7 @@ Result<std::unique_ptr<DiskQueue>> DiskQueue::Open(DiskQueueOptions options,
   // A segment is at most an eighth of the cap, so that acknowledged space is given back in
   // steps and drop_oldest never drops more than that at once.
   if (options.max_bytes != 0) {
-    lo.segment_bytes = std::clamp<uint64_t>(options.max_bytes / 8, 1ull << 20, 64ull << 20);
+    lo.segment_bytes = std::clamp<uint64_t>(options.max_bytes / 8, 64ull << 10, 64ull << 20);
   }
   auto log = buffer::SegmentLog::Open(std::move(lo));
   if (!log.has_value()) {

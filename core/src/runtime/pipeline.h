@@ -50,6 +50,9 @@ class Pipeline {
   void Wait();
   void RequestStop();
   bool finished() const { return all_finished_.load(); }
+  // Bytes held in the memory budget now: memory buffers, and what outputs hold until they
+  // complete it.
+  uint64_t memory_in_use() const { return budget_.used(); }
   // Stops and drains as described above. Returns the number of batches not delivered.
   uint64_t Shutdown();
 

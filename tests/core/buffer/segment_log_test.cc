@@ -264,6 +264,31 @@ TEST_F(SegmentLogTest, BlockWhenFull) {
   EXPECT_EQ(r.error().code(), StatusCode::kInvalidArgument);
 }
 
+// max_bytes no larger than one segment: once all is acknowledged, the segment being appended to
+// must give its room back, or a full log would wait forever.
+TEST_F(SegmentLogTest, FullLogOfOneSegmentTakesMoreOnceAllIsAcknowledged) {
+  SegmentLogOptions o = Options();
+  o.max_bytes = kSegment;
+  o.segment_bytes = kSegment;
+  auto log = Open(o);
+  AppendRange(*log, 1, 4);
+  std::string payload = Payload(5);
+  ASSERT_EQ(log->Append({IdFor(5), "app", 5, 0, payload}).error().code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReadAll(*log), Seqs(1, 4));
+  for (uint64_t seq = 1; seq <= 4; ++seq) {
+    ASSERT_TRUE(log->Ack(seq).ok());
+  }
+  AppendRange(*log, 5, 8);
+  SegmentLogStats s = log->stats();
+  EXPECT_EQ(s.segments, 1u);
+  EXPECT_EQ(s.unacked_entries, 4u);
+  EXPECT_EQ(ReadAll(*log), Seqs(5, 8));
+  log.reset();
+  log = Open(o);
+  EXPECT_EQ(ReadAll(*log), Seqs(5, 8));
+}
+
 TEST_F(SegmentLogTest, DropOldestWhenFull) {
   SegmentLogOptions o = Options();
   o.max_bytes = 2 * kSegment;

@@ -111,7 +111,7 @@ TEST_F(SyncFaultTest, DiskFullDuringARecordIsCutBack) {
   Result<uint64_t> r = Append(*log, 3);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().ToString(),
-            "RESOURCE_EXHAUSTED: disk buffer: write " + Seg(1) + ": No space left on device");
+            "UNAVAILABLE: disk buffer: write " + Seg(1) + ": No space left on device");
   EXPECT_EQ(FileSize(Seg(1)), 24 + 2 * kRecord);
   EXPECT_EQ(ops_.ftruncates, 1);
   EXPECT_EQ(log->stats().entries, 2u);
@@ -132,7 +132,7 @@ TEST_F(SyncFaultTest, DiskFullWhileCreatingASegment) {
   ops_.fail_next_write = true;
   Result<uint64_t> r = Append(*log, 5);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().ToString(), "RESOURCE_EXHAUSTED: disk buffer: write the header of " + Seg(5) +
+  EXPECT_EQ(r.error().ToString(), "UNAVAILABLE: disk buffer: write the header of " + Seg(5) +
                                       ": No space left on device");
   EXPECT_EQ(access(Seg(5).c_str(), F_OK), -1);
   ASSERT_EQ(Append(*log, 5).value_or(0), 5u);

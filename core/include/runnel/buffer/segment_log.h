@@ -120,8 +120,9 @@ class SegmentLog {
 
   // Appends an entry; returns its sequence number. Errors: InvalidArgument when the entry can
   // never fit (tag over 65535 bytes, larger than max_bytes); ResourceExhausted when the log is
-  // full and when_full is kBlock; an errno status naming the file when a write or a sync fails,
-  // in which case the partial record is cut back and the log stays consistent.
+  // full and when_full is kBlock; Unavailable with the errno text naming the file when a write
+  // or a sync fails (ENOSPC, EIO: worth retrying), in which case the partial record is cut back
+  // and the log stays consistent.
   Result<uint64_t> Append(const EntryData& entry);
 
   // fdatasync of the segment being appended to, if anything was written since the last sync.

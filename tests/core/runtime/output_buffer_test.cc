@@ -1,0 +1,334 @@
+// Per-output buffers through the whole pipeline: memory and disk, when_full, acknowledgements,
+// the memory budget, and a disk buffer's recovery and write errors.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "runnel/forward/compression.h"
+#include "tests/core/runtime/pipeline_fixture.h"
+
+namespace runnel::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+ConfigNode Output(const std::string& name, const std::string& type,
+                  std::vector<std::pair<std::string, ConfigValue::Value>> options = {}) {
+  ConfigNode n = Node("outputs", name, type, {"in"});
+  for (auto& [key, value] : options) {
+    n.Set(key, ConfigValue{std::move(value), {"test.toml", 3, 1}});
+  }
+  return n;
+}
+
+// `n` distinct lines of `size` random letters: zstd cannot shrink them much.
+std::vector<std::string> RandomLines(size_t n, size_t size, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::string> lines(n, std::string(size, ' '));
+  for (std::string& line : lines) {
+    for (char& c : line) {
+      c = static_cast<char>('a' + rng() % 26);
+    }
+  }
+  return lines;
+}
+
+std::string Json(const std::string& line) { return R"({"log":")" + line + R"("})"; }
+
+class OutputBufferTest : public PipelineTest {
+ protected:
+  int64_t Gauge(const std::string& name, const std::string& component) {
+    return metrics_.GetGauge(name, component, "")->value();
+  }
+  std::vector<AckOutcome> Delivered(size_t n) {
+    return std::vector<AckOutcome>(n, AckOutcome::kDelivered);
+  }
+};
+
+TEST_F(OutputBufferTest, DiskBufferAcksOnceStoredAndDeliversAfterARestart) {
+  PipelineSpec spec;
+  spec.shutdown_timeout = milliseconds(200);
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("out", "capture", {{"buffer.type", std::string("disk")}})};
+  plugins_.FailNext("out", 1'000'000);  // the output is down
+  {
+    auto p = Make(spec);
+    ASSERT_TRUE(plugins_.Emit("in", {"a", "b"}).ok());
+    ASSERT_TRUE(plugins_.Emit("in", {"c"}).ok());
+    // Stored is enough for the source to commit.
+    ASSERT_TRUE(plugins_.WaitForAcks("in", 2, kWait));
+    EXPECT_EQ(plugins_.Acks("in"), Delivered(2));
+    ASSERT_TRUE(plugins_.WaitForWriteCalls("out", 2, kWait));
+    EXPECT_TRUE(plugins_.Delivered("out").empty());
+    // Nothing for the sources to send again: the disk buffer keeps both batches.
+    EXPECT_EQ(p->Shutdown(), 0u);
+  }
+  EXPECT_TRUE(fs::exists(dir_.path() + "/data/outputs.out/buffer"));
+  plugins_.FailNext("out", 0);  // back up
+  auto p = Make(spec);
+  ASSERT_TRUE(plugins_.WaitForDelivered("out", 3, kWait));
+  EXPECT_EQ(plugins_.Delivered("out"), (std::vector<std::string>{Json("a"), Json("b"), Json("c")}));
+  EXPECT_EQ(p->Shutdown(), 0u);
+  EXPECT_EQ(Gauge("buffer_batches", "outputs.out"), 0);
+  EXPECT_EQ(plugins_.Acks("in"), Delivered(2));  // no second acknowledgement to the source
+}
+
+TEST_F(OutputBufferTest, DiskBufferHandsZstdBatchesToAnOutputThatTakesThem) {
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("disk", "remote_zstd", {{"buffer.type", std::string("disk")}}),
+                  Output("mem", "remote_zstd")};
+  auto p = Make(spec);
+  const std::vector<std::string> lines(50, "the same line, again and again");
+  ASSERT_TRUE(plugins_.Emit("in", lines).ok());
+  ASSERT_TRUE(plugins_.WaitForInFlight("disk", 1, kWait));
+  ASSERT_TRUE(plugins_.WaitForInFlight("mem", 1, kWait));
+  auto from_disk = plugins_.InFlightBatches("disk");
+  auto from_memory = plugins_.InFlightBatches("mem");
+  ASSERT_EQ(from_disk.size(), 1u);
+  ASSERT_EQ(from_memory.size(), 1u);
+  EXPECT_FALSE(from_memory[0]->zstd);
+  EXPECT_TRUE(from_disk[0]->zstd);
+  EXPECT_LT(from_disk[0]->data.size(), from_memory[0]->data.size() / 4);
+  EXPECT_EQ(from_disk[0]->count, 50u);
+  EXPECT_EQ(from_disk[0]->id, from_memory[0]->id);
+  EXPECT_EQ(from_disk[0]->tag, from_memory[0]->tag);
+  std::string plain;
+  forward::Decompressor d;
+  ASSERT_TRUE(d.Decompress(forward::Compression::kZstd, from_disk[0]->data, 1 << 20, &plain).ok());
+  EXPECT_EQ(plain, from_memory[0]->data);
+  plugins_.AckRemote("disk", 1, AckOutcome::kDelivered);
+  plugins_.AckRemote("mem", 1, AckOutcome::kDelivered);
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 1, kWait));
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
+TEST_F(OutputBufferTest, DiskBufferDecompressesForAnOutputThatDoesNotTakeZstd) {
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("out", "capture", {{"buffer.type", std::string("disk")}})};
+  auto p = Make(spec);
+  const std::vector<std::string> lines(100, "compressible compressible compressible");
+  ASSERT_TRUE(plugins_.Emit("in", lines).ok());
+  ASSERT_TRUE(plugins_.WaitForDelivered("out", 100, kWait));
+  EXPECT_EQ(plugins_.Delivered("out"), std::vector<std::string>(100, Json(lines[0])));
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
+TEST_F(OutputBufferTest, AcceptedAcknowledgementsCompleteBeforeDelivery) {
+  PipelineSpec spec;
+  spec.shutdown_timeout = milliseconds(200);
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("out", "capture", {{"acknowledgements", std::string("accepted")}})};
+  plugins_.FailNext("out", 1'000'000);
+  auto p = Make(spec);
+  ASSERT_TRUE(plugins_.Emit("in", {"a"}).ok());
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 1, kWait));
+  EXPECT_EQ(plugins_.Acks("in"), Delivered(1));
+  EXPECT_TRUE(plugins_.Delivered("out").empty());
+  // Accepted and then not delivered: lost, and not counted as something a source resends.
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
+TEST_F(OutputBufferTest, DurableMemoryBufferAcksOnlyAfterDelivery) {
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("out", "capture")};
+  plugins_.FailNext("out", 1'000'000);
+  auto p = Make(spec);
+  ASSERT_TRUE(plugins_.Emit("in", {"a"}).ok());
+  ASSERT_TRUE(plugins_.WaitForWriteCalls("out", 3, kWait));
+  EXPECT_TRUE(plugins_.Acks("in").empty());
+  plugins_.FailNext("out", 0);
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 1, kWait));
+  EXPECT_EQ(plugins_.Delivered("out"), (std::vector<std::string>{Json("a")}));
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
+// A dead output with drop_oldest never holds up the input it shares with a live output.
+TEST_F(OutputBufferTest, DropOldestKeepsTheNewestAndTheOtherOutputFlowing) {
+  PipelineSpec spec;
+  spec.shutdown_timeout = milliseconds(200);
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("dead", "capture",
+                         {{"buffer.max_bytes", uint64_t{1} << 20},
+                          {"buffer.when_full", std::string("drop_oldest")}}),
+                  Output("live", "capture")};
+  plugins_.FailNext("dead", 1'000'000);
+  auto p = Make(spec);
+  // Batches of ~300 KB: the dead output's 1 MiB holds the one it is retrying and two more.
+  const std::vector<std::string> lines = RandomLines(10, 300'000, 7);
+  for (const std::string& line : lines) {
+    ASSERT_TRUE(plugins_.Emit("in", {line}).ok());  // never waits for the dead output
+  }
+  EXPECT_EQ(Counter("events_dropped_total", "outputs.dead"), 7u);
+  ASSERT_TRUE(plugins_.WaitForDelivered("live", 10, kWait));
+  plugins_.FailNext("dead", 0);
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 10, kWait));  // dropped ones count as done
+  EXPECT_EQ(plugins_.Acks("in"), Delivered(10));
+  ASSERT_TRUE(plugins_.WaitForDelivered("dead", 3, kWait));
+  EXPECT_EQ(plugins_.Delivered("dead"),
+            (std::vector<std::string>{Json(lines[0]), Json(lines[8]), Json(lines[9])}));
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
+// What an output holds until it completes it stays in the memory budget.
+TEST_F(OutputBufferTest, BudgetCountsWhatAnOutputHoldsUntilItCompletes) {
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("r", "remote")};
+  auto p = Make(spec);
+  const std::vector<std::string> lines = RandomLines(2, 10'000, 3);
+  ASSERT_TRUE(plugins_.Emit("in", {lines[0]}).ok());
+  ASSERT_TRUE(plugins_.Emit("in", {lines[1]}).ok());
+  ASSERT_TRUE(plugins_.WaitForInFlight("r", 2, kWait));
+  auto held = plugins_.InFlightBatches("r");
+  EXPECT_EQ(p->memory_in_use(), held[0]->bytes() + held[1]->bytes());
+  plugins_.AckRemote("r", 1, AckOutcome::kDelivered);
+  EXPECT_EQ(p->memory_in_use(), held[1]->bytes());
+  plugins_.AckRemote("r", 1, AckOutcome::kDelivered);
+  EXPECT_EQ(p->memory_in_use(), 0u);
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 2, kWait));
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
+TEST_F(OutputBufferTest, FullDiskBufferWaitsForDeliveryThenTakesMore) {
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {
+      Output("out", "capture",
+             {{"buffer.type", std::string("disk")}, {"buffer.max_bytes", uint64_t{1} << 20}})};
+  plugins_.FailNext("out", 1'000'000);
+  auto p = Make(spec);
+  const std::vector<std::string> lines = RandomLines(8, 300'000, 11);
+  std::thread emitter([&] {
+    for (const std::string& line : lines) {
+      EXPECT_TRUE(plugins_.Emit("in", {line}).ok());
+    }
+  });
+  // Stored compressed (random letters: ~180 KB each), 1 MiB holds five of them; the sixth waits
+  // until something is delivered, however long the output keeps failing.
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 5, kWait));
+  const int calls = plugins_.WriteCalls("out");
+  ASSERT_TRUE(plugins_.WaitForWriteCalls("out", calls + 50, kWait));
+  EXPECT_EQ(plugins_.Acks("in").size(), 5u);
+  EXPECT_LE(Gauge("buffer_bytes", "outputs.out"), int64_t{1} << 20);
+  plugins_.FailNext("out", 0);
+  emitter.join();
+  ASSERT_TRUE(plugins_.WaitForDelivered("out", 8, kWait));
+  std::vector<std::string> want;
+  for (const std::string& line : lines) {
+    want.push_back(Json(line));
+  }
+  EXPECT_EQ(plugins_.Delivered("out"), want);
+  EXPECT_EQ(plugins_.Acks("in"), Delivered(8));
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
+// Fails the first `failures` segment writes with ENOSPC, like a disk that is full for a while.
+class FullDiskOps : public buffer::FileOps {
+ public:
+  explicit FullDiskOps(int failures) : failures_(failures) {}
+  ssize_t PWritev(int fd, const struct iovec* iov, int iovcnt, off_t offset) override {
+    if (failures_.fetch_sub(1) > 0) {
+      errno = ENOSPC;
+      return -1;
+    }
+    return pwritev(fd, iov, iovcnt, offset);
+  }
+  int Fdatasync(int fd) override { return fdatasync(fd); }
+  int Ftruncate(int fd, off_t length) override { return ftruncate(fd, length); }
+
+ private:
+  std::atomic<int> failures_;
+};
+
+TEST_F(OutputBufferTest, DiskWriteErrorsAreRetriedAndNothingIsAcknowledgedUnstored) {
+  FullDiskOps ops(1);
+  PipelineSpec spec;
+  spec.file_ops = &ops;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("out", "capture", {{"buffer.type", std::string("disk")}})};
+  auto p = Make(spec);
+  ASSERT_TRUE(plugins_.Emit("in", {"a"}).ok());  // returns once stored, after one retry
+  EXPECT_EQ(Counter("buffer_write_errors_total", "outputs.out"), 1u);
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 1, kWait));
+  ASSERT_TRUE(plugins_.WaitForDelivered("out", 1, kWait));
+  EXPECT_EQ(plugins_.Delivered("out"), (std::vector<std::string>{Json("a")}));
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
+TEST_F(OutputBufferTest, CorruptSegmentIsSetAsideAndTheBufferStarts) {
+  const std::string buffer_dir = dir_.path() + "/data/outputs.out/buffer";
+  fs::create_directories(buffer_dir);
+  std::ofstream(buffer_dir + "/00000000000000000001.seg") << std::string(4096, '\0');
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("out", "capture", {{"buffer.type", std::string("disk")}})};
+  auto p = Make(spec);
+  EXPECT_EQ(Counter("buffer_corrupt_segments_total", "outputs.out"), 1u);
+  EXPECT_TRUE(fs::exists(buffer_dir + "/corrupt/00000000000000000001.seg"));
+  ASSERT_TRUE(plugins_.Emit("in", {"after"}).ok());
+  ASSERT_TRUE(plugins_.WaitForDelivered("out", 1, kWait));
+  EXPECT_EQ(plugins_.Delivered("out"), (std::vector<std::string>{Json("after")}));
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
+TEST_F(OutputBufferTest, SecondProcessOnTheSameBufferIsRefusedClearly) {
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("out", "capture", {{"buffer.type", std::string("disk")}})};
+  auto first = Make(spec);
+  spec.data_dir = dir_.path() + "/data";
+  auto second = Pipeline::Create(spec, registry_, &metrics_);
+  ASSERT_TRUE(second.has_value());
+  Status s = (*second)->Start();
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("outputs.out: disk buffer"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(dir_.path() + "/data/outputs.out/buffer"), std::string::npos)
+      << s.message();
+  (*second)->Shutdown();
+  EXPECT_EQ(first->Shutdown(), 0u);
+}
+
+TEST_F(OutputBufferTest, OptionErrorsNameTheKeyAndItsPosition) {
+  struct Case {
+    std::vector<std::pair<std::string, ConfigValue::Value>> options;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {{{"buffer.sync", std::string("always")}},
+       "test.toml:3:1: outputs.out (capture): key 'buffer.sync': applies only to a disk buffer, "
+       "and this output's buffer is in memory; set buffer.type = \"disk\" or remove it"},
+      {{{"buffer.max_bytes", uint64_t{512} << 20}},
+       "test.toml:3:1: outputs.out (capture): key 'buffer.max_bytes': a memory buffer of 512MiB "
+       "is larger than memory_limit (256MiB), which every queue shares; raise memory_limit, "
+       "lower max_bytes, or use buffer.type = \"disk\""},
+      {{{"buffer.type", std::string("disk")}, {"buffer.max_bytes", uint64_t{1000}}},
+       "test.toml:3:1: outputs.out (capture): key 'buffer.max_bytes': 1000B is too small; the "
+       "least is 1MiB"},
+      {{{"buffer.type", std::string("disk")},
+        {"buffer.sync", std::string("never")},
+        {"buffer.sync_interval", milliseconds(5)}},
+       "test.toml:3:1: outputs.out (capture): key 'buffer.sync_interval': applies only with "
+       "buffer.sync = \"interval\""},
+  };
+  for (const Case& c : cases) {
+    PipelineSpec spec;
+    spec.data_dir = dir_.path() + "/data";
+    spec.inputs = {Node("inputs", "in", "script")};
+    spec.outputs = {Output("out", "capture", c.options)};
+    auto p = Pipeline::Create(std::move(spec), registry_, &metrics_);
+    ASSERT_FALSE(p.has_value());
+    EXPECT_EQ(p.error().message(), c.error);
+  }
+}
+
+}  // namespace
+}  // namespace runnel::runtime
