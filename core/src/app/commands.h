@@ -3,7 +3,10 @@
 // its errors to stderr, and returns the process exit code (command_util.h).
 
 #include "app/cli.h"
-#include "runnel/registry.h"
+
+namespace runnel {
+class PluginRegistry;
+}  // namespace runnel
 
 namespace runnel::app {
 

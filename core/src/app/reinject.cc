@@ -14,6 +14,7 @@
 #include "runnel/buffer/dead_letter.h"
 #include "runnel/metrics.h"
 #include "runnel/plugin.h"
+#include "runnel/registry.h"
 
 namespace runnel::app {
 namespace {

@@ -22,9 +22,12 @@
 #include <string>
 #include <vector>
 
-#include "runnel/config_node.h"
-#include "runnel/registry.h"
 #include "runnel/status.h"
+
+namespace runnel {
+class ConfigNode;
+class PluginRegistry;
+}  // namespace runnel
 
 namespace runnel::app {
 
