@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "app/cli.h"
+#include "app/commands.h"
 #include "app/daemon.h"
 #include "config/describe.h"
 #include "config/loader.h"
@@ -50,6 +51,24 @@ int Main(const AppInfo& info, int argc, char** argv) {
   PluginRegistry registry;
   info.register_plugins(registry);
 
+  if (options->command != Command::kRun) {
+    LogLevel ignored = LogLevel::kInfo;
+    if (options->log_level.has_value() && !ParseLogLevel(*options->log_level, &ignored)) {
+      std::cerr << "--log-level: '" << *options->log_level
+                << "' is not one of trace, debug, info, warn, error\n";
+      return 2;
+    }
+    switch (options->command) {
+      case Command::kBufferInspect:
+        return BufferInspectCommand(*options, registry);
+      case Command::kDeadLetterList:
+        return DeadLetterListCommand(*options, registry);
+      case Command::kDeadLetterReinject:
+        return DeadLetterReinjectCommand(*options, registry);
+      case Command::kRun:
+        break;
+    }
+  }
   if (options->list_plugins) {
     std::cout << config::ListPlugins(registry);
     return 0;

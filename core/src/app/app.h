@@ -8,6 +8,13 @@
 //   --log-level LEVEL  override the config's log_level; exit 2 when not a level
 //   --version, --help  exit 0; a usage error exits with CLI11's code (109 for an unknown flag)
 // Without --validate it runs the pipeline until SIGTERM/SIGINT (daemon.h) and returns its code.
+// Subcommands (commands.h), for operators; they run next to a running daemon:
+//   buffer inspect DIR | --config FILE OUTPUT   what a disk buffer holds (--json)
+//   dead-letter list [--config FILE] [OUTPUT]   the dead letters of the outputs (--json)
+//   dead-letter reinject [--config FILE] OUTPUT send them to the output again (--dry-run,
+//                                               --attempts N)
+// They exit 0 on success, 1 on a runtime error or an invalid configuration (and when some dead
+// letters could not be reinjected), 2 on a usage error (a bad argument, an unknown output).
 
 #include <string_view>
 

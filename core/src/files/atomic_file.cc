@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "runnel/buffer/file_ops.h"
+
 namespace runnel::files {
 namespace {
 
@@ -30,9 +32,11 @@ class Fd {
   int fd_;
 };
 
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
+Status WriteAll(int fd, std::string_view data, const std::string& path, buffer::FileOps& ops) {
+  off_t offset = 0;
   while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
+    struct iovec iov = {const_cast<char*>(data.data()), data.size()};
+    ssize_t n = ops.PWritev(fd, &iov, 1, offset);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -40,6 +44,25 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
       return ErrnoStatus("write " + path, errno);
     }
     data.remove_prefix(static_cast<size_t>(n));
+    offset += n;
+  }
+  return OkStatus();
+}
+
+// Writes and syncs the temporary file; the caller removes it when this fails.
+Status WriteTemp(const std::string& tmp, std::string_view contents, buffer::FileOps* ops) {
+  Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  if (fd.get() < 0) {
+    return ErrnoStatus("create " + tmp, errno);
+  }
+  RUNNEL_RETURN_IF_ERROR(
+      WriteAll(fd.get(), contents, tmp, ops != nullptr ? *ops : buffer::FileOps::Default()));
+  // Without injected ops, fsync as before: the file's metadata goes to disk with its data.
+  if ((ops != nullptr ? ops->Fdatasync(fd.get()) : fsync(fd.get())) != 0) {
+    return ErrnoStatus("fsync " + tmp, errno);
+  }
+  if (close(fd.Release()) != 0) {
+    return ErrnoStatus("close " + tmp, errno);
   }
   return OkStatus();
 }
@@ -54,20 +77,12 @@ std::string DirName(const std::string& path) {
 
 }  // namespace
 
-Status WriteFileAtomically(const std::string& path, std::string_view contents) {
+Status WriteFileAtomically(const std::string& path, std::string_view contents,
+                           buffer::FileOps* ops) {
   std::string tmp = path + ".tmp";
-  {
-    Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
-    if (fd.get() < 0) {
-      return ErrnoStatus("create " + tmp, errno);
-    }
-    RUNNEL_RETURN_IF_ERROR(WriteAll(fd.get(), contents, tmp));
-    if (fsync(fd.get()) != 0) {
-      return ErrnoStatus("fsync " + tmp, errno);
-    }
-    if (close(fd.Release()) != 0) {
-      return ErrnoStatus("close " + tmp, errno);
-    }
+  if (Status s = WriteTemp(tmp, contents, ops); !s.ok()) {
+    unlink(tmp.c_str());
+    return s;
   }
   if (rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
