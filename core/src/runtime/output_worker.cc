@@ -1,5 +1,6 @@
 #include "runtime/output_worker.h"
 
+#include "runnel/forward/compression.h"
 #include "runnel/logging.h"
 
 namespace runnel::runtime {
@@ -18,6 +19,20 @@ OutputWorker::OutputWorker(OutputWorkerSpec spec, std::unique_ptr<Output> output
   if (spec_.registry != nullptr && spec_.options.buffer == BufferType::kMemory) {
     buffer_bytes_ =
         spec_.registry->GetGauge("buffer_bytes", spec_.id, "Bytes held by the output's buffer.");
+  }
+  if (spec_.registry != nullptr) {
+    dead_letters_total_ = spec_.registry->GetCounter(
+        "dead_letters_total", spec_.id,
+        "Batches the output rejected as invalid, stored in the dead-letter directory.");
+    dead_letters_failed_ = spec_.registry->GetCounter(
+        "dead_letters_failed_total", spec_.id,
+        "Rejected batches that could not be stored as dead letters (full, write error): lost.");
+  }
+  if (!spec_.dead_letter_dir.empty()) {
+    buffer::DeadLetterStoreOptions o;
+    o.dir = spec_.dead_letter_dir;
+    o.output_id = spec_.id;
+    dead_letters_ = std::make_unique<buffer::DeadLetterStore>(std::move(o));
   }
 }
 
@@ -53,8 +68,11 @@ Status OutputWorker::Enqueue(std::shared_ptr<const Batch> batch, AckHandle ack) 
     if (s.code() == StatusCode::kInvalidArgument) {
       // Can never be stored (larger than max_bytes): refused like an output refuses a batch.
       spec_.metrics.errors->Add(1);
-      RUNNEL_LOG_EVERY(kError, spec_.id, std::chrono::seconds(10))
-          << "rejected a batch of " << count << " events: " << s.message();
+      Held held;
+      held.count = count;
+      held.batch = std::move(batch);
+      held.reason = s.message();
+      DeadLetter(held);
       ack.Complete(AckOutcome::kRejected);
       return OkStatus();
     }
@@ -146,6 +164,7 @@ void OutputWorker::Dispatch(Work work) {
     h.seq = work.seq;
     h.bytes = work.batch->bytes();
     h.count = work.batch->count;
+    h.batch = work.batch;
   }
   AckHandle ack = AckHandle::Create(this, cookie);
   if (later_) {
@@ -213,9 +232,7 @@ void OutputWorker::OnAck(uint64_t cookie, AckOutcome outcome) {
       break;
     case AckOutcome::kRejected:
       spec_.metrics.errors->Add(1);
-      RUNNEL_LOG_EVERY(kError, spec_.id, std::chrono::seconds(10))
-          << "rejected a batch of " << held.count << " events: "
-          << (held.reason.empty() ? "the output gave up on it (see its log)" : held.reason);
+      DeadLetter(held);
       if (disk_ != nullptr) {
         disk_->Ack(held.seq);
       }
@@ -231,6 +248,43 @@ void OutputWorker::OnAck(uint64_t cookie, AckOutcome outcome) {
       }
       break;  // a disk entry stays in the log; `upstream` completes as kCancelled
   }
+}
+
+void OutputWorker::DeadLetter(const Held& held) {
+  const std::string reason =
+      held.reason.empty() ? "the output gave up on it (see its log)" : held.reason;
+  Status stored = FailedPrecondition("no dead-letter directory is configured");
+  if (dead_letters_ != nullptr) {
+    if (held.batch->zstd) {
+      // Kept compressed from the disk buffer: dead letters hold the entries as they are.
+      Batch plain;
+      plain.tag = held.batch->tag;
+      plain.id = held.batch->id;
+      plain.count = held.batch->count;
+      forward::Decompressor d;
+      stored = d.Decompress(forward::Compression::kZstd, held.batch->data, 1ull << 30, &plain.data);
+      if (stored.ok()) {
+        stored = dead_letters_->Put(plain, reason);
+      }
+    } else {
+      stored = dead_letters_->Put(*held.batch, reason);
+    }
+  }
+  if (stored.ok()) {
+    if (dead_letters_total_ != nullptr) {
+      dead_letters_total_->Add(1);
+    }
+    RUNNEL_LOG_EVERY(kError, spec_.id, std::chrono::seconds(10))
+        << "rejected a batch of " << held.count << " events: " << reason << "; kept in "
+        << dead_letters_->dir() << " (dead-letter reinject sends it again)";
+    return;
+  }
+  if (dead_letters_failed_ != nullptr) {
+    dead_letters_failed_->Add(1);
+  }
+  RUNNEL_LOG_EVERY(kError, spec_.id, std::chrono::seconds(10))
+      << "rejected a batch of " << held.count << " events: " << reason
+      << "; it could not be kept as a dead letter and is lost: " << stored.message();
 }
 
 void OutputWorker::Abort() {

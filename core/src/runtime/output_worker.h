@@ -13,7 +13,7 @@
 // instead, and at drain the worker waits for it with Flush, up to the deadline. Either way, each
 // batch the output holds is tracked here until the output completes it: its bytes stay in the
 // memory budget until then, a disk entry is acknowledged in the log, and a rejected batch is
-// counted and logged.
+// stored in the dead-letter directory with the reason, counted and logged.
 // Thread-safe: Enqueue from any thread; Start/Drain from the owner.
 
 #include <atomic>
@@ -27,6 +27,7 @@
 
 #include "runnel/ack.h"
 #include "runnel/backoff.h"
+#include "runnel/buffer/dead_letter.h"
 #include "runnel/metrics.h"
 #include "runnel/plugin.h"
 #include "runtime/batch_queue.h"
@@ -38,7 +39,8 @@ namespace runnel::runtime {
 struct OutputWorkerSpec {
   std::string id;  // "outputs.store"
   OutputOptions options;
-  std::string buffer_dir;  // a disk buffer's directory
+  std::string buffer_dir;       // a disk buffer's directory
+  std::string dead_letter_dir;  // where rejected batches go (data_dir/dead-letter/NAME)
   MemoryBudget* budget = nullptr;
   ComponentMetrics metrics;
   MetricsRegistry* registry = nullptr;
@@ -73,7 +75,8 @@ class OutputWorker : private AckReceiver {
     uint64_t seq = 0;    // disk entry
     uint64_t bytes = 0;  // in the memory budget
     uint32_t count = 0;
-    std::string reason;  // why it was rejected
+    std::shared_ptr<const Batch> batch;  // for the dead-letter directory
+    std::string reason;                  // why it was rejected
   };
   struct Work {
     std::shared_ptr<const Batch> batch;
@@ -87,6 +90,8 @@ class OutputWorker : private AckReceiver {
   void Dispatch(Work work);
   void Deliver(const Batch& batch, uint64_t cookie, AckHandle ack);
   void OnAck(uint64_t cookie, AckOutcome outcome) override;
+  // Stores a rejected batch in the dead-letter directory; logs and counts either way.
+  void DeadLetter(const Held& held);
   void Tick();
   // Sleeps for `d`, or less if the worker is cancelled. Returns false when cancelled.
   bool SleepFor(std::chrono::milliseconds d);
@@ -97,6 +102,9 @@ class OutputWorker : private AckReceiver {
   BatchQueue queue_;                 // memory buffer
   std::unique_ptr<DiskQueue> disk_;  // disk buffer
   Backoff backoff_;
+  std::unique_ptr<buffer::DeadLetterStore> dead_letters_;
+  Counter* dead_letters_total_ = nullptr;
+  Counter* dead_letters_failed_ = nullptr;
   Gauge* buffer_bytes_ = nullptr;
   uint64_t dropped_logged_ = 0;
 

@@ -112,6 +112,7 @@ Status Pipeline::Build(const PluginRegistry& registry) {
     w.id = n.id();
     w.options = *options;
     w.buffer_dir = ctx.StateDir() + "/buffer";
+    w.dead_letter_dir = buffer::DeadLetterDir(spec_.data_dir, n.name());
     w.budget = &budget_;
     w.metrics = ctx.component_metrics;
     w.registry = metrics_;

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "runnel/buffer/dead_letter.h"
 #include "runnel/forward/compression.h"
 #include "tests/core/runtime/pipeline_fixture.h"
 
@@ -295,6 +296,56 @@ TEST_F(OutputBufferTest, SecondProcessOnTheSameBufferIsRefusedClearly) {
       << s.message();
   (*second)->Shutdown();
   EXPECT_EQ(first->Shutdown(), 0u);
+}
+
+TEST_F(OutputBufferTest, RejectedBatchGoesToTheDeadLetterDirectoryWithItsReason) {
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("out", "capture")};
+  plugins_.RejectNext("out", 1);
+  auto p = Make(spec);
+  ASSERT_TRUE(plugins_.Emit("in", {"bad", "batch"}).ok());
+  ASSERT_TRUE(plugins_.Emit("in", {"good"}).ok());
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 2, kWait));
+  EXPECT_EQ(plugins_.Acks("in"),
+            (std::vector<AckOutcome>{AckOutcome::kRejected, AckOutcome::kDelivered}));
+  EXPECT_EQ(plugins_.Delivered("out"), (std::vector<std::string>{Json("good")}));
+  EXPECT_EQ(Counter("dead_letters_total", "outputs.out"), 1u);
+  EXPECT_EQ(p->Shutdown(), 0u);
+  auto letters = buffer::ListDeadLetters(dir_.path() + "/data/dead-letter/out");
+  ASSERT_TRUE(letters.has_value()) << letters.error().message();
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].reason, "told to reject");
+  EXPECT_EQ((*letters)[0].output_id, "outputs.out");
+  EXPECT_EQ((*letters)[0].count, 2u);
+}
+
+// A batch from a disk buffer travels zstd-compressed; its dead letter holds the plain entries.
+TEST_F(OutputBufferTest, DeadLetterOfACompressedBatchHoldsThePlainEntries) {
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("disk", "remote_zstd", {{"buffer.type", std::string("disk")}}),
+                  Output("mem", "remote")};
+  auto p = Make(spec);
+  ASSERT_TRUE(plugins_.Emit("in", std::vector<std::string>(20, "again and again")).ok());
+  ASSERT_TRUE(plugins_.WaitForInFlight("disk", 1, kWait));
+  ASSERT_TRUE(plugins_.WaitForInFlight("mem", 1, kWait));
+  const std::string plain = plugins_.InFlightBatches("mem")[0]->data;
+  ASSERT_TRUE(plugins_.InFlightBatches("disk")[0]->zstd);
+  plugins_.AckRemote("disk", 1, AckOutcome::kRejected);
+  plugins_.AckRemote("mem", 1, AckOutcome::kDelivered);
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 1, kWait));
+  EXPECT_EQ(plugins_.Acks("in"), Delivered(1));  // stored in the disk buffer: the source is done
+  EXPECT_EQ(Counter("dead_letters_total", "outputs.disk"), 1u);
+  EXPECT_EQ(p->Shutdown(), 0u);
+  auto letters = buffer::ListDeadLetters(dir_.path() + "/data/dead-letter/disk");
+  ASSERT_TRUE(letters.has_value());
+  ASSERT_EQ(letters->size(), 1u);
+  auto letter = buffer::ReadDeadLetter((*letters)[0].path);
+  ASSERT_TRUE(letter.has_value());
+  EXPECT_EQ(letter->reason, "the output gave up on it (see its log)");
+  EXPECT_EQ(letter->batch.count, 20u);
+  EXPECT_EQ(letter->batch.data, plain);
 }
 
 TEST_F(OutputBufferTest, OptionErrorsNameTheKeyAndItsPosition) {
