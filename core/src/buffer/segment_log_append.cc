@@ -144,14 +144,17 @@ Status SegmentLog::State::CommitLocked() {
   if (!ack_dirty) {
     return OkStatus();
   }
-  RUNNEL_RETURN_IF_ERROR(
-      files::WriteFileAtomically(options.dir + "/ack", internal::EncodeAck(watermark))
-          .WithPrefix("disk buffer"));
-  ack_dirty = false;
+  // Fully acknowledged segments go first: on a full disk that is what makes room for the ack
+  // file. A crash in between is safe: the old watermark then points before the first segment
+  // left, and nothing deleted is read again.
   while (segments.size() > (active_closed ? 0u : 1u) &&
          segments.front().next_seq - 1 <= watermark) {
     RemoveLocked(0);
   }
+  RUNNEL_RETURN_IF_ERROR(
+      files::WriteFileAtomically(options.dir + "/ack", internal::EncodeAck(watermark))
+          .WithPrefix("disk buffer"));
+  ack_dirty = false;
   return OkStatus();
 }
 

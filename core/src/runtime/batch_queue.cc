@@ -52,7 +52,9 @@ Status BatchQueue::Push(OutputItem item) {
 
 std::optional<OutputItem> BatchQueue::Pop(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (!not_empty_.wait_until(lock, deadline, [&] { return aborted_ || !items_.empty(); })) {
+  const uint64_t wakeups = wakeups_;
+  if (!not_empty_.wait_until(lock, deadline,
+                             [&] { return aborted_ || !items_.empty() || wakeups_ != wakeups; })) {
     return std::nullopt;
   }
   if (items_.empty()) {
@@ -61,6 +63,14 @@ std::optional<OutputItem> BatchQueue::Pop(std::chrono::steady_clock::time_point 
   OutputItem item = std::move(items_.front());
   items_.pop_front();
   return item;
+}
+
+void BatchQueue::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++wakeups_;
+  }
+  not_empty_.notify_all();
 }
 
 void BatchQueue::Done(uint64_t n) {

@@ -38,6 +38,9 @@ class BatchQueue {
   // Waits until an item is there or the deadline passes. Returns nullopt when the deadline passed
   // with the queue empty, or the queue is aborted.
   std::optional<OutputItem> Pop(std::chrono::steady_clock::time_point deadline);
+  // Makes a waiting Pop return now (nullopt if the queue is empty); for a consumer that has
+  // something else to look at, e.g. that it should stop.
+  void Wake();
   // Releases the bytes of a popped item once the output is done with it.
   void Done(uint64_t bytes);
   // Fails every waiting and future Push, wakes the consumer, and cancels what is queued.
@@ -58,6 +61,7 @@ class BatchQueue {
   std::deque<OutputItem> items_;
   uint64_t bytes_ = 0;  // queued and in progress
   bool aborted_ = false;
+  uint64_t wakeups_ = 0;
 };
 
 }  // namespace runnel::runtime

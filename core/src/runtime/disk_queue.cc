@@ -113,12 +113,14 @@ Status DiskQueue::Push(const Batch& batch) {
 std::optional<std::pair<Batch, uint64_t>> DiskQueue::Pop(steady_clock::time_point deadline) {
   while (true) {
     uint64_t appends_before;
+    uint64_t wakeups_before;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (aborted_) {
         return std::nullopt;
       }
       appends_before = appends_;
+      wakeups_before = wakeups_;
     }
     buffer::ReadEntry e;
     Result<bool> got = log_->Next(&e);
@@ -151,8 +153,12 @@ std::optional<std::pair<Batch, uint64_t>> DiskQueue::Pop(steady_clock::time_poin
       return std::make_pair(std::move(b), e.seq);
     }
     std::unique_lock<std::mutex> lock(mu_);
-    if (!appended_cv_.wait_until(lock, deadline,
-                                 [&] { return aborted_ || appends_ != appends_before; })) {
+    if (!appended_cv_.wait_until(lock, deadline, [&] {
+          return aborted_ || appends_ != appends_before || wakeups_ != wakeups_before;
+        })) {
+      return std::nullopt;
+    }
+    if (wakeups_ != wakeups_before && appends_ == appends_before) {
       return std::nullopt;
     }
   }
@@ -189,6 +195,14 @@ void DiskQueue::UpdateMetrics() {
   corrupt_->Add(st.corrupt_segments - reported_.corrupt_segments);
   dropped_->Add(st.dropped_entries - reported_.dropped_entries);
   reported_ = st;
+}
+
+void DiskQueue::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++wakeups_;
+  }
+  appended_cv_.notify_all();
 }
 
 void DiskQueue::Abort() {

@@ -59,6 +59,8 @@ class DiskQueue {
   void Ack(uint64_t seq);
   // For a periodic timer: fsync under sync = "interval"; refreshes the gauges.
   void Tick();
+  // Makes a waiting Pop return now (nullopt when nothing is there).
+  void Wake();
   // Makes waiting Push and Pop calls return, and every later one.
   void Abort();
 
@@ -78,6 +80,7 @@ class DiskQueue {
   std::condition_variable acked_cv_;     // an entry was acknowledged, or aborted
   uint64_t appends_ = 0;
   uint64_t acks_ = 0;
+  uint64_t wakeups_ = 0;
   bool aborted_ = false;
 
   Gauge* bytes_gauge_ = nullptr;

@@ -120,7 +120,8 @@ void OutputWorker::Run() {
       last_tick = steady_clock::now();
     }
     if (!work.has_value()) {
-      if (cancelled_.load() || draining) {
+      // Nothing came: the buffer is empty. Once draining (no more is pushed), the work is done.
+      if (cancelled_.load() || draining_.load()) {
         break;
       }
       continue;
@@ -240,11 +241,7 @@ void OutputWorker::OnAck(uint64_t cookie, AckOutcome outcome) {
       break;
     case AckOutcome::kCancelled:
       if (disk_ == nullptr) {
-        if (held.upstream.empty()) {
-          lost_batches_.fetch_add(1);
-        } else {
-          cancelled_batches_.fetch_add(1);
-        }
+        (spec_.options.durable ? cancelled_batches_ : lost_batches_).fetch_add(1);
       }
       break;  // a disk entry stays in the log; `upstream` completes as kCancelled
   }
@@ -314,6 +311,10 @@ uint64_t OutputWorker::Drain(steady_clock::time_point deadline) {
   }
   drain_deadline_.store(deadline.time_since_epoch().count());
   draining_.store(true);
+  queue_.Wake();  // a worker waiting for work sees draining_ now, not after its wait
+  if (disk_ != nullptr) {
+    disk_->Wake();
+  }
   // The thread delivers what is buffered, then (an output that completes later) waits for it
   // with Flush, up to the deadline; then it stops the output and finishes.
   {
