@@ -354,7 +354,11 @@ const Schema& GlobalSchema() {
         .Enum("log_level", {"trace", "debug", "info", "warn", "error", "off"}, "\"info\"",
               "Level of runnel's own logs, written to stderr.")
         .Optional("memory_limit", FieldType::kSize, "\"256MiB\"",
-                  "Memory budget shared by every queue of the process.")
+                  "Memory budget shared by every memory buffer: the batches queued for the "
+                  "outputs and held by them until delivered (a forward output's frames waiting "
+                  "for acks), and those read back from disk buffers. The process's RSS stays "
+                  "under it plus 2% and 40MiB (the process itself, batches being read and "
+                  "filtered, allocator slack; docs/architecture.md, Memory).")
         .Optional("shutdown_timeout", FieldType::kDuration, "\"30s\"",
                   "How long a stop may take to deliver or buffer what is in flight.")
         .OptionalNoDefault("include", FieldType::kStringList,
