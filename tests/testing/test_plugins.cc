@@ -197,17 +197,18 @@ std::vector<std::shared_ptr<const Batch>> TestPlugins::InFlightBatches(const std
 }
 
 void TestPlugins::AckRemote(const std::string& output, size_t n, AckOutcome outcome) {
-  std::vector<AckHandle> done;
+  // The batches stay alive until their handles complete, as a real output's do.
+  std::vector<std::pair<std::shared_ptr<const Batch>, AckHandle>> done;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto& q = outputs_[output].in_flight;
     for (size_t i = 0; i < n && !q.empty(); ++i) {
-      done.push_back(std::move(q.front().second));
+      done.push_back(std::move(q.front()));
       q.pop_front();
     }
   }
   cv_.notify_all();
-  for (AckHandle& h : done) {
+  for (auto& [batch, h] : done) {
     h.Complete(outcome);  // outside the lock: the input's OnAck takes it
   }
 }

@@ -165,7 +165,11 @@ void OutputWorker::Dispatch(Work work) {
     h.seq = work.seq;
     h.bytes = work.batch->bytes();
     h.count = work.batch->count;
-    h.batch = work.batch;
+    if (later_) {
+      h.weak = work.batch;
+    } else {
+      h.batch = work.batch;  // Deliver holds it anyway
+    }
   }
   AckHandle ack = AckHandle::Create(this, cookie);
   if (later_) {
@@ -251,20 +255,25 @@ void OutputWorker::DeadLetter(const Held& held) {
   const std::string reason =
       held.reason.empty() ? "the output gave up on it (see its log)" : held.reason;
   Status stored = FailedPrecondition("no dead-letter directory is configured");
-  if (dead_letters_ != nullptr) {
-    if (held.batch->zstd) {
+  std::shared_ptr<const Batch> batch = held.batch != nullptr ? held.batch : held.weak.lock();
+  if (batch == nullptr) {
+    stored = FailedPrecondition(
+        "the output no longer holds the batch (set its retry_limit, or "
+        "it does not keep what it rejects)");
+  } else if (dead_letters_ != nullptr) {
+    if (batch->zstd) {
       // Kept compressed from the disk buffer: dead letters hold the entries as they are.
       Batch plain;
-      plain.tag = held.batch->tag;
-      plain.id = held.batch->id;
-      plain.count = held.batch->count;
+      plain.tag = batch->tag;
+      plain.id = batch->id;
+      plain.count = batch->count;
       forward::Decompressor d;
-      stored = d.Decompress(forward::Compression::kZstd, held.batch->data, 1ull << 30, &plain.data);
+      stored = d.Decompress(forward::Compression::kZstd, batch->data, 1ull << 30, &plain.data);
       if (stored.ok()) {
         stored = dead_letters_->Put(plain, reason);
       }
     } else {
-      stored = dead_letters_->Put(*held.batch, reason);
+      stored = dead_letters_->Put(*batch, reason);
     }
   }
   if (stored.ok()) {

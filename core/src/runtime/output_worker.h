@@ -75,8 +75,12 @@ class OutputWorker : private AckReceiver {
     uint64_t seq = 0;    // disk entry
     uint64_t bytes = 0;  // in the memory budget
     uint32_t count = 0;
-    std::shared_ptr<const Batch> batch;  // for the dead-letter directory
-    std::string reason;                  // why it was rejected
+    // For the dead-letter directory. An output that completes later may drop a batch once it
+    // has encoded it (the forward output does, unless retry_limit is set): only a weak
+    // reference is kept then, so that what is in flight is not held twice.
+    std::shared_ptr<const Batch> batch;
+    std::weak_ptr<const Batch> weak;
+    std::string reason;  // why it was rejected
   };
   struct Work {
     std::shared_ptr<const Batch> batch;

@@ -113,6 +113,9 @@ Status ForwardOutput::Submit(std::shared_ptr<const Batch> batch, AckHandle ack) 
   f.count = batch->count;
   f.raw_bytes = batch->bytes();
   f.ack = std::move(ack);
+  if (config_.retry_limit > 0) {
+    f.batch = std::move(batch);
+  }
   pending_.push_back(key);
   wake_ = true;
   ctl_cv_.notify_one();
@@ -560,6 +563,9 @@ void ForwardOutput::Finish(uint64_t key, AckOutcome outcome, Completions& done) 
     metrics_.errors->Add();
   }
   done.acks.emplace_back(std::move(f->second.ack), outcome);
+  if (f->second.batch != nullptr) {
+    done.batches.push_back(std::move(f->second.batch));
+  }
   in_flight_.erase(f);
   space_cv_.notify_all();
 }

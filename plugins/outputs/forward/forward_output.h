@@ -84,6 +84,9 @@ class ForwardOutput final : public Output {
     uint32_t count = 0;
     uint64_t raw_bytes = 0;  // of the batch's entries, for bytes_out
     AckHandle ack;
+    // Kept only with retry_limit: a batch given up on is then still there for the dead letters
+    // (the worker keeps a weak reference). Otherwise the frame replaces it.
+    std::shared_ptr<const Batch> batch;
     ReplicaId replica = 0;  // 0: waiting to be sent
     Clock::time_point sent_at;
     int64_t attempts = 0;
@@ -91,6 +94,7 @@ class ForwardOutput final : public Output {
   // Finished work, completed once the mutex is released.
   struct Completions {
     std::vector<std::pair<AckHandle, AckOutcome>> acks;
+    std::vector<std::shared_ptr<const Batch>> batches;  // alive until their acks completed
   };
 
   void ControlLoop();
