@@ -14,11 +14,6 @@ namespace runnel::buffer {
 
 namespace {
 
-// A write or sync that failed (a full disk, EIO) is worth retrying: Unavailable, whatever the
-// errno, so that callers tell it from a full log (ResourceExhausted) and an entry that can never
-// fit (InvalidArgument).
-Status Retryable(Status s) { return Status(StatusCode::kUnavailable, s.message()); }
-
 using internal::kBodyFixed;
 using internal::kHeaderSize;
 using internal::kRecordPrefix;
@@ -162,6 +157,17 @@ Result<uint64_t> SegmentLog::Append(const EntryData& entry) {
   State& st = *state_;
   const SegmentLogOptions& o = st.options;
   std::lock_guard lock(st.mu);
+  // A write or sync that failed (a full disk, EIO) is worth retrying: Unavailable, whatever the
+  // errno, so that callers tell it from a full log (ResourceExhausted) and an entry that can
+  // never fit (InvalidArgument). On a full disk, a fully acknowledged segment being appended to
+  // may be what holds the space: it is deleted, and the retry starts a new one.
+  auto retryable = [&st](Status s) {
+    if (st.segments.size() == 1 && st.segments.back().entries() > 0 &&
+        st.segments.back().next_seq - 1 <= st.watermark) {
+      st.RemoveLocked(0);
+    }
+    return Status(StatusCode::kUnavailable, s.message());
+  };
   if (entry.tag.size() > 0xffff) {
     return Err(InvalidArgument("disk buffer: a tag of " + std::to_string(entry.tag.size()) +
                                " bytes is longer than 65535"));
@@ -183,7 +189,7 @@ Result<uint64_t> SegmentLog::Append(const EntryData& entry) {
     if (o.max_bytes == 0 || st.bytes + need <= o.max_bytes) {
       if (roll) {
         if (Status rolled = st.RollLocked(); !rolled.ok()) {
-          return Err(Retryable(std::move(rolled)));
+          return Err(retryable(std::move(rolled)));
         }
       }
       break;
@@ -217,7 +223,7 @@ Result<uint64_t> SegmentLog::Append(const EntryData& entry) {
                          {const_cast<char*>(entry.tag.data()), entry.tag.size()},
                          {const_cast<char*>(entry.payload.data()), entry.payload.size()}};
   if (WriteFully(st.ops, seg.fd, iov, 3, seg.size) != 0) {
-    return Err(Retryable(st.CutBackLocked(ErrnoStatus("disk buffer: write " + seg.path, errno))));
+    return Err(retryable(st.CutBackLocked(ErrnoStatus("disk buffer: write " + seg.path, errno))));
   }
   st.unsynced = true;
   bool sync = o.sync == SyncPolicy::kAlways ||
@@ -225,7 +231,7 @@ Result<uint64_t> SegmentLog::Append(const EntryData& entry) {
                o.monotonic_ns() - st.last_sync_ns >= o.sync_interval.count() * 1000000);
   if (sync && st.SyncLocked() != 0) {
     return Err(
-        Retryable(st.CutBackLocked(ErrnoStatus("disk buffer: fdatasync " + seg.path, errno))));
+        retryable(st.CutBackLocked(ErrnoStatus("disk buffer: fdatasync " + seg.path, errno))));
   }
   seg.size += record;
   ++seg.next_seq;

@@ -105,7 +105,9 @@ Status DiskQueue::Push(const Batch& batch) {
     write_errors_->Add(1);
     RUNNEL_LOG_EVERY(kError, options_.component, std::chrono::seconds(10))
         << error.message() << "; trying again every second, the inputs feeding this output wait";
-    acked_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return aborted_; });
+    // A delivery may free space (a full disk): try again then too.
+    acked_cv_.wait_for(lock, std::chrono::seconds(1),
+                       [&] { return aborted_ || acks_ != acks_before; });
   }
   return Cancelled("the pipeline is stopping");
 }

@@ -1,10 +1,12 @@
 // Per-output buffers through the whole pipeline: memory and disk, when_full, acknowledgements,
 // the memory budget, and a disk buffer's recovery and write errors.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -13,6 +15,7 @@
 #include "runnel/buffer/dead_letter.h"
 #include "runnel/forward/compression.h"
 #include "tests/core/runtime/pipeline_fixture.h"
+#include "tests/testing/capture_emitter.h"  // PollUntil
 
 namespace runnel::runtime {
 namespace {
@@ -262,6 +265,51 @@ TEST_F(OutputBufferTest, DiskWriteErrorsAreRetriedAndNothingIsAcknowledgedUnstor
   ASSERT_TRUE(plugins_.WaitForAcks("in", 1, kWait));
   ASSERT_TRUE(plugins_.WaitForDelivered("out", 1, kWait));
   EXPECT_EQ(plugins_.Delivered("out"), (std::vector<std::string>{Json("a")}));
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
+// A real full disk: data_dir on a 1 MiB tmpfs, a disk buffer allowed far more than that. Writes
+// fail with ENOSPC; the input waits (nothing is acknowledged that is not stored), the process
+// keeps running, and once the output delivers, the freed space takes the rest.
+TEST_F(OutputBufferTest, FullFilesystemMakesTheInputWaitAndLosesNothing) {
+  const std::string data_dir = dir_.path() + "/data";
+  fs::create_directories(data_dir);
+  if (mount("tmpfs", data_dir.c_str(), "tmpfs", 0, "size=1m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (" << strerror(errno)
+                 << "); the fault-injecting test above covers ENOSPC";
+  }
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { umount2(dir.c_str(), MNT_DETACH); }
+  } unmount{data_dir};
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {
+      Output("out", "capture",
+             {{"buffer.type", std::string("disk")}, {"buffer.max_bytes", uint64_t{64} << 20}})};
+  plugins_.FailNext("out", 1'000'000);
+  auto p = Make(spec);
+  // ~180 KB stored each: five fit in 1 MiB with the ack file and the directory.
+  const std::vector<std::string> lines = RandomLines(12, 300'000, 5);
+  std::thread emitter([&] {
+    for (const std::string& line : lines) {
+      EXPECT_TRUE(plugins_.Emit("in", {line}).ok());
+    }
+  });
+  ASSERT_TRUE(testing::PollUntil(
+      [&] { return Counter("buffer_write_errors_total", "outputs.out") >= 2; }, kWait));
+  const size_t stored = plugins_.Acks("in").size();
+  EXPECT_GE(stored, 3u);
+  EXPECT_LT(stored, 12u);
+  plugins_.FailNext("out", 0);
+  emitter.join();
+  ASSERT_TRUE(plugins_.WaitForDelivered("out", 12, kWait));
+  std::vector<std::string> want;
+  for (const std::string& line : lines) {
+    want.push_back(Json(line));
+  }
+  EXPECT_EQ(plugins_.Delivered("out"), want);
+  EXPECT_EQ(plugins_.Acks("in"), Delivered(12));
   EXPECT_EQ(p->Shutdown(), 0u);
 }
 
