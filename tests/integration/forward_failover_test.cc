@@ -3,11 +3,8 @@
 // line must arrive at least once, and lines arrive twice only if the killed aggregator had
 // received them before it died (they were in flight, unacknowledged).
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +17,7 @@
 #include "tests/integration/tail_support.h"
 #include "tests/testing/capture_emitter.h"  // PollUntil
 #include "tests/testing/file_helpers.h"
+#include "tests/testing/loopback.h"
 #include "tests/testing/process.h"
 #include "tests/testing/runnel_binary.h"
 #include "tests/testing/temp_dir.h"
@@ -30,20 +28,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// A port free now on 127.0.0.1 (bound, read, released), for an aggregator that must come back
-// on the same port.
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  socklen_t len = sizeof(a);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 // Counts, per sequence number, the lines of writer 0 in an aggregator's JSON-lines output.
 // Returns the number of lines read; a line that is not one of ours counts in `foreign`.
@@ -66,18 +50,6 @@ size_t CountLines(const std::string& path, std::vector<int>* seen, int* foreign)
   return n;
 }
 
-// Whether something accepts connections on 127.0.0.1:port now.
-bool Listening(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  close(fd);
-  return ok;
-}
-
 size_t LineCount(const std::string& path) {
   std::ifstream in(path);
   return static_cast<size_t>(
@@ -96,7 +68,8 @@ class ForwardFailoverTest : public ::testing::Test {
                 stat(aggregator_.c_str(), &st) == 0)
         << "runnel binaries not found (run through ctest, which sets RUNNEL_BINARY_DIR)";
     for (int i = 0; i < kAggregators; ++i) {
-      ports_[i] = FreePort();
+      ports_[i] = FreeLoopbackPort();
+      ASSERT_NE(ports_[i], 0);
       std::string cfg = dir_.Path("agg" + std::to_string(i) + ".toml");
       ASSERT_TRUE(WriteFile(cfg, "data_dir = \"" + dir_.Path("agg" + std::to_string(i)) +
                                      "\"\n[inputs.fwd]\ntype = \"forward\"\nhost = "
@@ -128,7 +101,7 @@ class ForwardFailoverTest : public ::testing::Test {
     ASSERT_TRUE(p.has_value()) << p.error().ToString();
     aggs_[i] = std::move(*p);
     // Ready (signals handled, listening) before the test goes on, so a stop is a clean one.
-    ASSERT_TRUE(PollUntil([&] { return Listening(ports_[i]) || !aggs_[i]->running(); },
+    ASSERT_TRUE(PollUntil([&] { return AcceptsConnections(ports_[i]) || !aggs_[i]->running(); },
                           std::chrono::minutes(1)));
     ASSERT_TRUE(aggs_[i]->running()) << ReadFileOrEmpty(log);
   }

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -14,6 +13,7 @@
 #include "tests/integration/tail_support.h"
 #include "tests/testing/capture_emitter.h"  // PollUntil
 #include "tests/testing/file_helpers.h"
+#include "tests/testing/loopback.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -76,14 +76,9 @@ TEST(ForwardFluentLoggerTest, EveryEventArrivesExactly) {
   ASSERT_TRUE(proc.has_value()) << proc.error().ToString();
 
   // port = 0: the input logs the port it bound.
-  const std::regex listening(R"(\[inputs\.fwd\] listening on 127\.0\.0\.1:(\d+))");
-  std::smatch m;
-  std::string log;
-  ASSERT_TRUE(PollUntil([&] {
-    log = ReadFileOrEmpty(stderr_path);
-    return std::regex_search(log, m, listening);
-  })) << log;
-  const std::string port = m[1];
+  const uint16_t bound = WaitForLoggedPort(stderr_path, "inputs.fwd", *proc);
+  ASSERT_NE(bound, 0) << ReadFileOrEmpty(stderr_path);
+  const std::string port = std::to_string(bound);
 
   const std::string script = dir.Path("send.py");
   ASSERT_TRUE(WriteFile(script, kSender));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,13 +63,21 @@ struct OutputRecord {
 
 // Reads a JSON-lines file as it grows. Poll() only counts and keeps the complete lines added
 // since the last call (cheap, so a poll loop keeps up with the agent); records() parses them.
+// Follow() hands the new lines to a callback instead of keeping them, for outputs too large to
+// hold. The file must only grow: a file cut back (a torn tail removed) must be read afresh.
 class OutputFollower {
  public:
   explicit OutputFollower(std::string path) : path_(std::move(path)) {}
   size_t Poll() {
+    Follow([this](std::string_view line) { lines_.emplace_back(line); });
+    return lines_.size();
+  }
+  // Calls `on_line` with each complete line (without its newline) added since the last call;
+  // returns how many.
+  size_t Follow(const std::function<void(std::string_view)>& on_line) {
     int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      return lines_.size();
+      return 0;
     }
     char buf[1 << 16];
     while (true) {
@@ -81,16 +90,18 @@ class OutputFollower {
     }
     close(fd);
     size_t start = 0;
+    size_t count = 0;
     while (true) {
       size_t nl = pending_.find('\n', start);
       if (nl == std::string::npos) {
         break;
       }
-      lines_.emplace_back(pending_, start, nl - start);
+      on_line(std::string_view(pending_).substr(start, nl - start));
+      ++count;
       start = nl + 1;
     }
     pending_.erase(0, start);
-    return lines_.size();
+    return count;
   }
   size_t size() const { return lines_.size(); }
   std::vector<OutputRecord> records() const {

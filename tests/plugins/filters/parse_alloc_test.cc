@@ -10,18 +10,10 @@
 #include <vector>
 
 #include "tests/plugins/filters/parse_harness.h"
+#include "tests/testing/sanitizers.h"
 
 // Sanitizers own operator new; counting is only done in plain builds.
-#if defined(__SANITIZE_ADDRESS__)
-#define RUNNEL_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RUNNEL_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef RUNNEL_COUNT_ALLOCATIONS
-#define RUNNEL_COUNT_ALLOCATIONS 1
-#endif
+#define RUNNEL_COUNT_ALLOCATIONS (!RUNNEL_TESTING_ASAN)
 
 namespace {
 std::atomic<int64_t> g_allocations{0};

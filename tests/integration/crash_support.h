@@ -1,0 +1,129 @@
+#pragma once
+// Shared pieces of the crash tests (agent_crash_test, aggregator_crash_test): a seeded run of
+// kills, a writer that appends numbered lines at a steady rate (rotating by rename if asked),
+// configs for runnel-agent (tail → forward) and runnel-aggregator (forward → file), and the
+// checks: every line written is in the output, every output line is exactly a written one, the
+// agent's checkpoint reached the end of every file.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace runnel::testing {
+
+// How many kills a crash test does: `normal`, or `long_run` when RUNNEL_LONG_TESTS=1.
+int CrashKills(int normal, int long_run);
+
+// The seed of a crash test's PRNG: $RUNNEL_CRASH_SEED when set (to replay a run), otherwise a
+// fresh one. Printed, so a failing run can be replayed.
+uint64_t CrashSeed();
+
+// "line <seq, 9 digits> <48 hex digits hashed from seq>\n": one line of a crash test's input,
+// unique per seq. Hex digits compress only about 2:1, so a window of compressed forward frames
+// holds a few thousand lines, not the whole test.
+std::string CrashLine(int seq);
+
+// Writes CrashLine(1), CrashLine(2), ... to `path` on its own thread, a chunk (one
+// write(2)) every 10 ms, `lines_per_second` in all, as a busy application does. With
+// `rotate_min_lines` > 0 it rotates by rename every rotate_min_lines..rotate_max_lines lines
+// (drawn from `seed`): `path` becomes `path`.1, .2, ... (every rotated file is kept), the next
+// chunk still goes to the renamed file (a daemon writes on until it reopens), then `path` is
+// created again. Thread-safe.
+class PacedLineWriter {
+ public:
+  struct Options {
+    std::string path;
+    int lines_per_second = 50'000;
+    int rotate_min_lines = 0;  // 0: never rotate
+    int rotate_max_lines = 0;
+    uint64_t seed = 1;
+  };
+
+  explicit PacedLineWriter(Options options);
+  ~PacedLineWriter();  // Stop()
+  PacedLineWriter(const PacedLineWriter&) = delete;
+  PacedLineWriter& operator=(const PacedLineWriter&) = delete;
+
+  void Start();
+  // Stops after the chunk being written. Returns how many lines were written: 1..written().
+  int Stop();
+
+  int written() const { return written_.load(); }
+  int rotations() const { return rotations_.load(); }
+  // "" while all is well; otherwise why the writer stopped on its own (an I/O error).
+  std::string error() const;
+
+ private:
+  void Run();
+  void Fail(const std::string& what, int err);
+
+  Options options_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> written_{0};
+  std::atomic<int> rotations_{0};
+  mutable std::mutex mu_;
+  std::string error_;
+};
+
+// Checks, line by line, a JSON-lines output (file output with time_key = "") of the lines of a
+// PacedLineWriter: each must be exactly {"log":"<CrashLine(seq)>","path":"<path_prefix>…"}
+// where … is "" or ".<n>" (the rotated files). Counts how often each seq arrived. Not
+// thread-safe.
+class DeliveryTally {
+ public:
+  explicit DeliveryTally(std::string path_prefix) : path_prefix_(std::move(path_prefix)) {}
+
+  void Add(std::string_view json_line);
+
+  uint64_t lines() const { return lines_; }
+  uint64_t corrupt() const { return corrupt_; }
+  // Lines that were a seq seen before.
+  uint64_t duplicates() const { return lines_ - corrupt_ - distinct_; }
+  // Seqs seen at least once.
+  uint64_t distinct() const { return distinct_; }
+  // Seqs in 1..written never seen; and "first missing: 17-18 4021 ..." naming at most `n`
+  // ranges of them ("none missing" when there is none).
+  uint64_t Missing(int written) const;
+  std::string DescribeMissing(int written, int n = 20) const;
+  // The first few corrupt lines, one per line.
+  std::string DescribeCorrupt() const;
+
+ private:
+  std::string path_prefix_;
+  std::vector<uint32_t> count_;  // by seq
+  uint64_t lines_ = 0;
+  uint64_t corrupt_ = 0;
+  uint64_t distinct_ = 0;
+  std::vector<std::string> corrupt_examples_;
+};
+
+// The tail checkpoint at `checkpoint_path` against the regular files in `dir`: "" when every
+// file has an entry (by device + inode) whose offset is the file's size, and no entry names
+// another file; otherwise what differs, one file per line.
+std::string CheckpointLag(const std::string& checkpoint_path, const std::string& dir);
+
+// The last `max_bytes` of a process's log, headed by its path, for failure messages.
+std::string LogTail(const std::string& path, size_t max_bytes = 6000);
+
+// runnel-aggregator: a forward input on 127.0.0.1:`port` (0: any, logged) and a file output to
+// `out` without the time key (see DeliveryTally) that syncs each batch before acknowledging it:
+// the aggregator spends longer on each batch, so a kill finds more of them unacknowledged.
+std::string AggregatorConfig(const std::string& data_dir, uint16_t port, const std::string& out);
+
+// runnel-agent: a tail input "app" of `glob` checkpointing every 100 ms in batches of at most 500
+// lines, and a forward output to 127.0.0.1:`port` retrying quickly (a restarted aggregator is
+// reached within 200 ms) with the smallest window of unacknowledged frames (64 KiB): what the
+// agent has read beyond it waits in its own memory, the records a kill of the agent must not lose.
+std::string AgentConfig(const std::string& data_dir, const std::string& glob, uint16_t port);
+
+// A uniformly drawn duration in [min_ms, max_ms] milliseconds.
+std::chrono::milliseconds RandomMillis(std::mt19937_64& rng, int min_ms, int max_ms);
+
+}  // namespace runnel::testing
