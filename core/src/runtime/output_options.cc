@@ -25,7 +25,7 @@ void AddCommonOutputFields(Schema& schema) {
     schema.OptionalNoDefault(
         "buffer.max_bytes", FieldType::kSize,
         "Cap on the buffer. Default: memory, a share of memory_limit (memory_limit divided by "
-        "the number of outputs plus one, between 1MiB and 64MiB); disk, 2GiB.");
+        "the number of outputs plus one, between 1MiB and 16MiB); disk, 2GiB.");
   });
   add("buffer.when_full", [&] {
     schema.Enum("buffer.when_full", {"block", "drop_oldest"}, "\"block\"",

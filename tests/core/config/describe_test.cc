@@ -66,7 +66,7 @@ TEST(DescribeTest, OutputPluginListsInputs) {
       "the\n"
       "                                                      number of outputs plus one, between "
       "1MiB and\n"
-      "                                                      64MiB); disk, 2GiB.\n"
+      "                                                      16MiB); disk, 2GiB.\n"
       "  buffer.when_full      enum              \"block\"     When the buffer is full: \"block\" "
       "makes the\n"
       "                                                      inputs that feed this output wait "
