@@ -76,6 +76,11 @@ class ForwardFailoverTest : public ::testing::Test {
                                      "\"127.0.0.1\"\nport = " +
                                      std::to_string(ports_[i]) +
                                      "\n[outputs.o]\ntype = \"file\"\ninputs = [\"fwd\"]\n"
+                                     // In memory, so a batch is acknowledged once it is in
+                                     // the file: a line can then arrive twice only if the
+                                     // killed aggregator had written it (checked below).
+                                     // aggregator_crash_test covers the default disk buffer.
+                                     "buffer.type = \"memory\"\n"
                                      "fsync = \"never\"\npath = \"" +
                                      Out(i) + "\"\n"));
     }
