@@ -214,6 +214,17 @@ void TestPlugins::AckRemote(const std::string& output, size_t n, AckOutcome outc
 }
 
 Status TestPlugins::Emit(const std::string& input, const std::vector<std::string>& lines) {
+  Batch b;
+  BatchBuilder builder(&b);
+  for (const std::string& line : lines) {
+    builder.BeginEntry(EventTime{1, 0}, 1);
+    builder.writer().Str("log");
+    builder.writer().Str(line);
+  }
+  return EmitBatch(input, std::move(b));
+}
+
+Status TestPlugins::EmitBatch(const std::string& input, Batch batch) {
   Emitter* emitter;
   ScriptInput* script;
   {
@@ -221,16 +232,9 @@ Status TestPlugins::Emit(const std::string& input, const std::vector<std::string
     emitter = inputs_[input].emitter;
     script = inputs_[input].script;
   }
-  Batch b;
-  b.id = BatchId::Random();
-  BatchBuilder builder(&b);
-  for (const std::string& line : lines) {
-    builder.BeginEntry(EventTime{1, 0}, 1);
-    builder.writer().Str("log");
-    builder.writer().Str(line);
-  }
-  b.ack = AckHandle::Create(script, script->next_cookie++);
-  return emitter->Emit(std::move(b));
+  batch.id = BatchId::Random();
+  batch.ack = AckHandle::Create(script, script->next_cookie++);
+  return emitter->Emit(std::move(batch));
 }
 
 void TestPlugins::Finish(const std::string& input) {

@@ -33,6 +33,8 @@ class TestPlugins {
 
   // script input: emit a batch of `lines` ({"log": line}) from input `name`; returns Emit's status.
   Status Emit(const std::string& input, const std::vector<std::string>& lines);
+  // script input: emit `batch` as it is (its id and acknowledgement are set here).
+  Status EmitBatch(const std::string& input, Batch batch);
   // Marks `input` as finished (Emitter::Finished).
   void Finish(const std::string& input);
   // Acks received by `input` so far: cookie order, one outcome per batch.

@@ -4,6 +4,7 @@
 // in memory, in the disk buffer and on the wire.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,11 @@ struct Batch {
   // `data` is one zstd frame of the entries. Only a disk buffer makes such batches, kept
   // compressed as stored, and only for an output that takes them (Output::takes_zstd).
   bool zstd = false;
+  // When set, one zstd form of `data` (which it decompresses to exactly), kept from where the
+  // batch came compressed (a forward input receiving a runnel agent's frame). A disk buffer
+  // stores it and a forward output with zstd sends it, instead of compressing again. Whoever
+  // changes `data` must drop it; a filter chain builds new batches without it.
+  std::shared_ptr<const std::string> zstd_form;
 
   size_t bytes() const { return data.size(); }
 };

@@ -275,6 +275,9 @@ Result<EventFrame> DecodeEventFrame(std::string_view frame, const DecoderLimits&
       entries = *scratch;
     }
     RUNNEL_RETURN_IF_ERROR(DecodePacked(entries, max_depth, &out.batch));
+    if (out.options.compressed == Compression::kZstd && out.batch.data == entries) {
+      out.zstd_payload = std::make_shared<const std::string>(packed);
+    }
   }
   if (out.options.size && *out.options.size != out.batch.count) {
     return Err(DataLoss("forward: option size " + std::to_string(*out.options.size) +

@@ -74,6 +74,9 @@ Status DiskQueue::Push(const Batch& batch) {
   entry.payload = batch.data;
   if (batch.zstd) {
     entry.flags = kFlagZstd;
+  } else if (batch.zstd_form != nullptr) {
+    entry.flags = kFlagZstd;  // compressed where it came from: stored as it is
+    entry.payload = *batch.zstd_form;
   } else if (compressor.Compress(forward::Compression::kZstd, batch.data, &compressed).ok() &&
              compressed.size() < batch.data.size()) {
     entry.flags = kFlagZstd;

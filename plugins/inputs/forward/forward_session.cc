@@ -94,6 +94,7 @@ void Session::OnData(std::string_view data) {
       enqueued += Accept(std::move(merged_), std::string());
       merged_ = Batch();
     }
+    f.batch.zstd_form = std::move(f.zstd_payload);
     enqueued += Accept(std::move(f.batch), std::move(f.options.chunk));
   }
   if (merged_.count > 0) {
@@ -145,6 +146,7 @@ size_t Session::Accept(Batch batch, std::string chunk) {
     batch.tag = config.tag;
   }
   if (!config.tag_key.empty() || !config.source_address_key.empty()) {
+    batch.zstd_form.reset();  // the entries change
     Status s;
     if (!config.tag_key.empty() && !config.source_address_key.empty()) {
       s = AddStringFields(

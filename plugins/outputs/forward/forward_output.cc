@@ -84,6 +84,8 @@ Status ForwardOutput::Submit(std::shared_ptr<const Batch> batch, AckHandle ack) 
   if (batch->zstd) {
     // From a disk buffer, compressed when it was stored: sent as it is (takes_zstd()).
     RUNNEL_CHECK(config_.compression == fwd::Compression::kZstd);
+  } else if (batch->zstd_form != nullptr && config_.compression == fwd::Compression::kZstd) {
+    payload = *batch->zstd_form;  // compressed where it came from (a runnel agent's frame)
   } else if (config_.compression != fwd::Compression::kNone) {
     scratch_.clear();
     RUNNEL_RETURN_IF_ERROR(compressor_.Compress(config_.compression, batch->data, &scratch_));

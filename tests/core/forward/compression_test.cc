@@ -92,6 +92,24 @@ TEST(CompressedPackedForward, Zstd) {
   EXPECT_EQ(ToHex(f->batch.data), ToHex(kEntryV + kEntryW));
 }
 
+// Entries that need no rewriting (a runnel sender's): the payload is kept, compressed, for a disk
+// buffer or a forward output to use as it is. Rewritten ones (an integer time) and gzip: not.
+TEST(CompressedPackedForward, ZstdPayloadIsKeptOnlyWhenTheEntriesAreUnchanged) {
+  const std::string unchanged = ZstdFrame(kEntryV + kEntryW);
+  auto f = DecodeFrame(CompressedFrame(unchanged, 2, "zstd"));
+  ASSERT_TRUE(f.has_value()) << f.error().ToString();
+  ASSERT_NE(f->zstd_payload, nullptr);
+  EXPECT_EQ(ToHex(*f->zstd_payload), ToHex(unchanged));
+  EXPECT_EQ(ToHex(f->batch.data), ToHex(kEntryV + kEntryW));
+
+  auto rewritten = DecodeFrame(CompressedFrame(ZstdFrame(kEntryV + kEntryWInt), 2, "zstd"));
+  ASSERT_TRUE(rewritten.has_value());
+  EXPECT_EQ(rewritten->zstd_payload, nullptr);
+  auto gzip = DecodeFrame(CompressedFrame(GzipMember(kEntryV + kEntryW), 2, "gzip"));
+  ASSERT_TRUE(gzip.has_value());
+  EXPECT_EQ(gzip->zstd_payload, nullptr);
+}
+
 TEST(CompressedPackedForward, GzipBombStopsAtTheLimit) {
   const std::string zeros(1 << 20, '\0');
   DecoderLimits limits;

@@ -125,6 +125,37 @@ TEST_F(OutputBufferTest, DiskBufferDecompressesForAnOutputThatDoesNotTakeZstd) {
   EXPECT_EQ(p->Shutdown(), 0u);
 }
 
+// A batch that came compressed (Batch::zstd_form, from a forward input) is stored as it came:
+// the output that takes zstd gets exactly those bytes, not a second compression.
+TEST_F(OutputBufferTest, DiskBufferStoresTheZstdFormABatchCameWith) {
+  PipelineSpec spec;
+  spec.inputs = {Node("inputs", "in", "script")};
+  spec.outputs = {Output("disk", "remote_zstd", {{"buffer.type", std::string("disk")}}),
+                  Output("plain", "capture", {{"buffer.type", std::string("disk")}})};
+  auto p = Make(spec);
+  Batch b;
+  BatchBuilder builder(&b);
+  for (int i = 0; i < 20; ++i) {
+    builder.BeginEntry(EventTime{1, 0}, 1);
+    builder.writer().Str("log");
+    builder.writer().Str("line " + std::to_string(i));
+  }
+  std::string form;
+  forward::Compressor c(19);  // not the buffer's level 1: tells the two apart
+  ASSERT_TRUE(c.Compress(forward::Compression::kZstd, b.data, &form).ok());
+  b.zstd_form = std::make_shared<const std::string>(form);
+  ASSERT_TRUE(plugins_.EmitBatch("in", std::move(b)).ok());
+  ASSERT_TRUE(plugins_.WaitForInFlight("disk", 1, kWait));
+  auto got = plugins_.InFlightBatches("disk");
+  ASSERT_TRUE(got[0]->zstd);
+  EXPECT_EQ(got[0]->data, form);
+  ASSERT_TRUE(plugins_.WaitForDelivered("plain", 20, kWait));
+  EXPECT_EQ(plugins_.Delivered("plain")[19], Json("line 19"));
+  plugins_.AckRemote("disk", 1, AckOutcome::kDelivered);
+  ASSERT_TRUE(plugins_.WaitForAcks("in", 1, kWait));
+  EXPECT_EQ(p->Shutdown(), 0u);
+}
+
 TEST_F(OutputBufferTest, AcceptedAcknowledgementsCompleteBeforeDelivery) {
   PipelineSpec spec;
   spec.shutdown_timeout = milliseconds(200);

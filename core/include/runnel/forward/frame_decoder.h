@@ -29,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,6 +72,10 @@ struct EventFrame {
   // ready for BatchReader). The id is left zero and the ack handle empty.
   Batch batch;
   Options options;
+  // CompressedPackedForward with zstd whose entries needed no rewriting (a runnel sender): the
+  // compressed payload as received, which decompresses to exactly batch.data. A disk buffer or a
+  // forward output can keep it instead of compressing again (Batch::zstd_form).
+  std::shared_ptr<const std::string> zstd_payload;
 };
 
 // Decodes one complete event frame (the bytes of one msgpack array). `decompressor` is used for
