@@ -55,6 +55,16 @@ SegmentLogOptions Options(const std::string& dir, SyncPolicy sync) {
   return o;
 }
 
+// Runs a benchmark once per sync policy, in milliseconds of real time.
+void EachSyncPolicy(benchmark::internal::Benchmark* b) {
+  b->ArgName("sync")
+      ->Arg(static_cast<int>(SyncPolicy::kAlways))
+      ->Arg(static_cast<int>(SyncPolicy::kInterval))
+      ->Arg(static_cast<int>(SyncPolicy::kNever))
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+}
+
 void BM_Append(benchmark::State& state) {
   auto sync = static_cast<SyncPolicy>(state.range(0));
   std::string payload(kEntry, 'x');
@@ -83,13 +93,7 @@ void BM_Append(benchmark::State& state) {
   log->reset();
   RemoveDir(dir);
 }
-BENCHMARK(BM_Append)
-    ->ArgName("sync")
-    ->Arg(static_cast<int>(SyncPolicy::kAlways))
-    ->Arg(static_cast<int>(SyncPolicy::kInterval))
-    ->Arg(static_cast<int>(SyncPolicy::kNever))
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_Append)->Apply(EachSyncPolicy);
 
 void BM_Replay(benchmark::State& state) {
   constexpr int kEntries = 256;  // 256 MiB
@@ -181,13 +185,7 @@ void BM_DiskQueuePush(benchmark::State& state) {
   queue->reset();
   RemoveDir(dir);
 }
-BENCHMARK(BM_DiskQueuePush)
-    ->ArgName("sync")
-    ->Arg(static_cast<int>(SyncPolicy::kAlways))
-    ->Arg(static_cast<int>(SyncPolicy::kInterval))
-    ->Arg(static_cast<int>(SyncPolicy::kNever))
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_DiskQueuePush)->Apply(EachSyncPolicy);
 
 void BM_DiskQueuePop(benchmark::State& state) {
   const bool takes_zstd = state.range(0) != 0;

@@ -41,9 +41,7 @@ constexpr int kMaxDownMs = 300;   // how long an aggregator stays dead, at most
 TEST(AggregatorCrashTest, KilledUnderLoadLosesNothingAcknowledged) {
   const std::string agent = RunnelBinaryPath("runnel-agent");
   const std::string aggregator = RunnelBinaryPath("runnel-aggregator");
-  struct stat st;
-  ASSERT_TRUE(!agent.empty() && stat(agent.c_str(), &st) == 0 && stat(aggregator.c_str(), &st) == 0)
-      << "runnel binaries not found (run through ctest, which sets RUNNEL_BINARY_DIR)";
+  ASSERT_TRUE(RunnelBinariesFound()) << kRunnelBinariesNotFound;
   const uint64_t seed = CrashSeed();
   RecordProperty("seed", std::to_string(seed));
   std::mt19937_64 rng(seed);

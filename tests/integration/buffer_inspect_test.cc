@@ -37,9 +37,9 @@ void FlipByte(const std::string& path, off_t offset) {
   close(fd);
 }
 
-// 12 entries of 1000 bytes on disk (buffer_test_util.h), 4 per segment (segments 1, 5, 9), entry i written at
-// kT0 + i ns; 1..3 acknowledged; entry 6 damaged (so segment 5 is corrupt: more records follow);
-// 5 bytes of a torn record after entry 12.
+// 12 entries of 1000 bytes on disk (buffer_test_util.h), 4 per segment (segments 1, 5, 9), entry i
+// written at kT0 + i ns; 1..3 acknowledged; entry 6 damaged (so segment 5 is corrupt: more records
+// follow); 5 bytes of a torn record after entry 12.
 void WriteBuffer(const std::string& dir) {
   int64_t now = kT0;
   buffer::SegmentLogOptions o;
@@ -220,11 +220,7 @@ TEST_P(BufferInspect, ErrorsAreClear) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Binaries, BufferInspect, ::testing::ValuesIn(kRunnelBinaries),
-                         [](const auto& info) {
-                           std::string name(info.param);
-                           std::erase(name, '-');
-                           return name;
-                         });
+                         [](const auto& info) { return BinaryTestName(info.param); });
 
 }  // namespace
 }  // namespace runnel::testing

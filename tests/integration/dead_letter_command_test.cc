@@ -254,11 +254,7 @@ TEST_P(DeadLetterCommand, Errors) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Binaries, DeadLetterCommand, ::testing::ValuesIn(kRunnelBinaries),
-                         [](const auto& info) {
-                           std::string name(info.param);
-                           std::erase(name, '-');
-                           return name;
-                         });
+                         [](const auto& info) { return BinaryTestName(info.param); });
 
 }  // namespace
 }  // namespace runnel::testing

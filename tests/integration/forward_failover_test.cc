@@ -63,10 +63,7 @@ class ForwardFailoverTest : public ::testing::Test {
   void SetUp() override {
     agent_ = RunnelBinaryPath("runnel-agent");
     aggregator_ = RunnelBinaryPath("runnel-aggregator");
-    struct stat st;
-    ASSERT_TRUE(!agent_.empty() && stat(agent_.c_str(), &st) == 0 &&
-                stat(aggregator_.c_str(), &st) == 0)
-        << "runnel binaries not found (run through ctest, which sets RUNNEL_BINARY_DIR)";
+    ASSERT_TRUE(RunnelBinariesFound()) << kRunnelBinariesNotFound;
     for (int i = 0; i < kAggregators; ++i) {
       ports_[i] = FreeLoopbackPort();
       ASSERT_NE(ports_[i], 0);

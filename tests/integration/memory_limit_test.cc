@@ -41,6 +41,7 @@
 
 #include "runnel/log_generator.h"
 #include "tests/testing/file_helpers.h"
+#include "tests/testing/loopback.h"
 #include "tests/testing/process.h"
 #include "tests/testing/runnel_binary.h"
 #include "tests/testing/sanitizers.h"
@@ -88,14 +89,6 @@ size_t CountNewlines(const std::string& path) {
       std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n'));
 }
 
-sockaddr_in Loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
-
 uint16_t BoundPort(int fd) {
   sockaddr_in a{};
   socklen_t len = sizeof(a);
@@ -108,7 +101,7 @@ uint16_t BoundPort(int fd) {
 class RefusingPort {
  public:
   RefusingPort() : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in a = Loopback(0);
+    sockaddr_in a = LoopbackAddress(0);
     EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
     port_ = BoundPort(fd_);
   }
@@ -127,7 +120,7 @@ class SilentPeer {
   SilentPeer() : listen_fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
     int one = 1;
     setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in a = Loopback(0);
+    sockaddr_in a = LoopbackAddress(0);
     EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
     EXPECT_EQ(listen(listen_fd_, 16), 0);
     port_ = BoundPort(listen_fd_);

@@ -128,11 +128,7 @@ TEST_P(Validate, ExitCodesOfTheOtherCommands) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Binaries, Validate, ::testing::ValuesIn(kRunnelBinaries),
-                         [](const auto& info) {
-                           std::string name(info.param);
-                           std::erase(name, '-');
-                           return name;
-                         });
+                         [](const auto& info) { return BinaryTestName(info.param); });
 
 }  // namespace
 }  // namespace runnel::testing

@@ -9,9 +9,7 @@
 #include "tests/testing/capture_emitter.h"  // PollUntil
 
 namespace runnel::testing {
-namespace {
-
-sockaddr_in Loopback(uint16_t port) {
+sockaddr_in LoopbackAddress(uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -19,14 +17,12 @@ sockaddr_in Loopback(uint16_t port) {
   return a;
 }
 
-}  // namespace
-
 uint16_t FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     return 0;
   }
-  sockaddr_in a = Loopback(0);
+  sockaddr_in a = LoopbackAddress(0);
   socklen_t len = sizeof(a);
   bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
             getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
@@ -39,7 +35,7 @@ bool AcceptsConnections(uint16_t port) {
   if (fd < 0) {
     return false;
   }
-  sockaddr_in a = Loopback(port);
+  sockaddr_in a = LoopbackAddress(port);
   bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
   close(fd);
   return ok;

@@ -3,6 +3,8 @@
 // readiness probe, and the port a runnel input bound when it was given port 0.
 // Thread-safe (no shared state).
 
+#include <netinet/in.h>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -11,6 +13,9 @@
 #include "tests/testing/process.h"
 
 namespace runnel::testing {
+
+// 127.0.0.1:port, for bind and connect.
+sockaddr_in LoopbackAddress(uint16_t port);
 
 // A port free now on 127.0.0.1 (bound, read, released), for a server that must come back on the
 // same port after a restart. Something else may take it in between: a server started once

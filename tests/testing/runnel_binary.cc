@@ -1,6 +1,7 @@
 #include "tests/testing/runnel_binary.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -19,6 +20,23 @@ std::string RunnelBinaryPath(std::string_view name) {
     sub.remove_prefix(7);
   }
   return std::string(dir) + "/" + std::string(sub) + "/" + std::string(name);
+}
+
+bool RunnelBinariesFound() {
+  for (std::string_view name : kRunnelBinaries) {
+    const std::string path = RunnelBinaryPath(name);
+    struct stat st;
+    if (path.empty() || stat(path.c_str(), &st) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string BinaryTestName(std::string_view binary) {
+  std::string name(binary);
+  std::erase(name, '-');
+  return name;
 }
 
 CommandResult RunToExit(std::vector<std::string> argv, const std::string& cwd, const TempDir& tmp,

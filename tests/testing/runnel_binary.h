@@ -19,6 +19,15 @@ inline constexpr std::string_view kRunnelBinaries[] = {"runnel-agent", "runnel-a
 // $RUNNEL_BINARY_DIR/aggregator/runnel-aggregator. "" when RUNNEL_BINARY_DIR is not set.
 std::string RunnelBinaryPath(std::string_view name);
 
+// Whether both binaries (runnel-agent and runnel-aggregator) are there; if not, a test says
+// kRunnelBinariesNotFound.
+bool RunnelBinariesFound();
+inline constexpr char kRunnelBinariesNotFound[] =
+    "runnel binaries not found (run through ctest, which sets RUNNEL_BINARY_DIR)";
+
+// A test-name suffix for a binary of kRunnelBinaries: "runnel-agent" -> "runnelagent".
+std::string BinaryTestName(std::string_view binary);
+
 struct CommandResult {
   ExitStatus status;
   std::string out;  // everything written to stdout
