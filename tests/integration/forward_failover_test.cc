@@ -167,8 +167,12 @@ TEST_F(ForwardFailoverTest, OneAggregatorKilledMidwayAndStartedAgain) {
   aggs_[0]->Kill();
   // What it had received before it died: the only lines that may arrive twice.
   std::vector<int> first_life(kLines + 1, 0);
+  // The kill may cut the file output's last write: one torn last line, which the aggregator cuts
+  // off when it starts again. The final count below must have none.
+  int torn = 0;
+  size_t first_life_lines = CountLines(Out(0), &first_life, &torn);
+  EXPECT_LE(torn, 1);
   int foreign = 0;
-  size_t first_life_lines = CountLines(Out(0), &first_life, &foreign);
   ASSERT_TRUE(PollUntil(
       [&] { return LineCount(Out(1)) + LineCount(Out(2)) >= kLines / 2 || !agent.running(); },
       std::chrono::minutes(2)));
