@@ -6,11 +6,19 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 
 namespace runnel::buffer::internal {
 namespace {
+
+// All of `digits` as a decimal number: only 0-9 (from_chars takes no sign), no overflow.
+bool ParseDecimal(std::string_view digits, uint64_t* out) {
+  const char* end = digits.data() + digits.size();
+  auto [ptr, ec] = std::from_chars(digits.data(), end, *out);
+  return ec == std::errc() && ptr == end;
+}
 
 constexpr std::array<uint32_t, 256> MakeCrcTable() {
   std::array<uint32_t, 256> table{};
@@ -98,19 +106,7 @@ bool ParseSegmentFileName(std::string_view name, uint64_t* first_seq) {
   if (name.size() != 24 || name.substr(20) != ".seg") {
     return false;
   }
-  uint64_t v = 0;
-  for (char c : name.substr(0, 20)) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-    uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - digit) / 10) {
-      return false;
-    }
-    v = v * 10 + digit;
-  }
-  *first_seq = v;
-  return true;
+  return ParseDecimal(name.substr(0, 20), first_seq);
 }
 
 void EncodeBodyFixed(char* out, uint64_t seq, uint64_t id_hi, uint64_t id_lo, int64_t time_ns,
@@ -286,19 +282,7 @@ bool DecodeAck(std::string_view text, uint64_t* watermark) {
   if (digits.empty() || digits.size() > 20) {
     return false;
   }
-  uint64_t v = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-    uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - digit) / 10) {
-      return false;
-    }
-    v = v * 10 + digit;
-  }
-  *watermark = v;
-  return true;
+  return ParseDecimal(digits, watermark);
 }
 
 Result<std::vector<SegmentName>> ListSegments(const std::string& dir) {
