@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "app/admin_api.h"
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/daemon.h"
@@ -118,6 +119,12 @@ int Main(const AppInfo& info, int argc, char** argv) {
     std::cout << options->config << ": valid (" << cfg.inputs.size() << " inputs, "
               << cfg.filters.size() << " filters, " << cfg.outputs.size() << " outputs)\n";
     return 0;
+  }
+  // Up before the pipeline starts (/ready says "starting") and until its drain is over.
+  auto api = StartAdminApi(cfg.global.api, **pipeline, metrics);
+  if (!api.has_value()) {
+    RUNNEL_LOG(kError, "") << "start-up failed: " << api.error().message();
+    return 1;
   }
   return Run(**pipeline);
 }

@@ -10,6 +10,7 @@
 #include "config/sources.h"
 #include "config/suggest.h"
 #include "config/toml_util.h"
+#include "runnel/net/host_port.h"
 
 namespace runnel::config {
 namespace {
@@ -50,6 +51,24 @@ struct GlobalEntry {
   toml::node* value;
 };
 
+// Sections of global keys ([api]): their keys are the global fields named "<section>.<key>".
+constexpr std::array<std::string_view, 1> kGlobalSections = {"api"};
+
+bool IsGlobalSection(const std::string& name) {
+  return std::find(kGlobalSections.begin(), kGlobalSections.end(), name) != kGlobalSections.end();
+}
+
+// The keys of a global section, without the section's prefix: {"address", "health_window"}.
+std::vector<std::string> SectionKeys(const std::string& section) {
+  std::vector<std::string> keys;
+  for (const FieldSpec& spec : GlobalSchema().fields()) {
+    if (spec.name.starts_with(section + ".")) {
+      keys.push_back(spec.name.substr(section.size() + 1));
+    }
+  }
+  return keys;
+}
+
 class Loader {
  public:
   Loader(const PluginRegistry& registry, const Environment& env, DiagnosticSink& sink)
@@ -64,6 +83,8 @@ class Loader {
       }
       if (GlobalSchema().Find(name) != nullptr) {
         CollectGlobal(name, LocationOf(*key), node);
+      } else if (IsGlobalSection(name)) {
+        CollectGlobalSection(name, *key, *node);
       } else if (auto kind = KindOfSection(name)) {
         CollectSection(*kind, *key, *node);
       } else {
@@ -88,7 +109,16 @@ class Loader {
         global.memory_limit = std::get<uint64_t>(value->value);
       } else if (name == "shutdown_timeout") {
         global.shutdown_timeout = std::get<std::chrono::milliseconds>(value->value);
+      } else if (name == "api.address") {
+        ValidateApiAddress(std::get<std::string>(value->value), *entry.value, global.api);
+      } else if (name == "api.health_window") {
+        global.api.health_window = std::get<std::chrono::milliseconds>(value->value);
       }
+    }
+    if (api_section_.has_value() && !globals_.contains("api.address")) {
+      sink_.Error(*api_section_, "", "missing required key 'address' in [api]",
+                  "add e.g. address = \"127.0.0.1:2020\" (port 0 picks a free port); without "
+                  "[api] the admin API is off");
     }
   }
 
@@ -135,6 +165,55 @@ class Loader {
   }
 
  private:
+  // [api]: each key is collected as the global "api.<key>"; unknown keys are reported here.
+  void CollectGlobalSection(const std::string& section, const toml::key& key, toml::node& node) {
+    toml::table* table = node.as_table();
+    const std::vector<std::string> keys = SectionKeys(section);
+    if (table == nullptr) {
+      sink_.Error(LocationOf(key), "",
+                  "'" + section + "' must be a table, got " + TomlTypeName(node),
+                  "write [" + section + "] followed by its keys: " + Join(keys));
+      return;
+    }
+    if (!api_section_.has_value()) {
+      api_section_ = LocationOf(node);
+    }
+    for (const auto& [sub_key, sub_node] : EntriesInFileOrder(*table)) {
+      const std::string sub(sub_key->str());
+      if (GlobalSchema().Find(section + "." + sub) != nullptr) {
+        CollectGlobal(section + "." + sub, LocationOf(*sub_key), sub_node);
+        continue;
+      }
+      std::optional<std::string> close = Closest(sub, keys);
+      sink_.Error(LocationOf(*sub_key), "", "unknown key '" + sub + "' in [" + section + "]",
+                  close ? "did you mean '" + *close + "'?"
+                        : "the keys of [" + section + "] are: " + Join(keys));
+    }
+  }
+
+  // api.address: host:port, the port given (0 picks a free one).
+  void ValidateApiAddress(const std::string& text, const toml::node& at, ApiConfig& api) {
+    const std::string hint =
+        "e.g. address = \"127.0.0.1:2020\" under [api]; port 0 picks a free port";
+    Result<net::HostPort> parsed = net::ParseHostPort(text, 0, 2020);
+    if (!parsed.has_value()) {
+      sink_.Error(
+          LocationOf(at), "",
+          "key 'api.address' has invalid address \"" + text + "\": " + parsed.error().message(),
+          hint);
+      return;
+    }
+    if (!parsed->port.has_value()) {
+      sink_.Error(LocationOf(at), "",
+                  "key 'api.address' has invalid address \"" + text + "\": no port", hint);
+      return;
+    }
+    api.enabled = true;
+    api.address = text;
+    api.host = parsed->host;
+    api.port = *parsed->port;
+  }
+
   void CollectGlobal(const std::string& name, SourceLocation location, toml::node* value) {
     auto [it, inserted] = globals_.try_emplace(name, GlobalEntry{location, value});
     if (!inserted) {
@@ -181,6 +260,14 @@ class Loader {
 
   void ReportUnknownTopLevel(const std::string& name, const toml::key& key, toml::node& node) {
     const std::optional<std::string> guess = GuessSection(name);
+    if (node.is_table()) {
+      const std::vector<std::string> sections(kGlobalSections.begin(), kGlobalSections.end());
+      if (auto close = Closest(name, sections)) {
+        sink_.Error(LocationOf(key), "", "unknown section [" + name + "]",
+                    "did you mean [" + *close + "]?");
+        return;
+      }
+    }
     if (toml::table* table = node.as_table()) {
       bool any = false;
       for (const auto& [ckey, cnode] : EntriesInFileOrder(*table)) {
@@ -203,7 +290,9 @@ class Loader {
     }
     std::vector<std::string> keys;
     for (const FieldSpec& spec : GlobalSchema().fields()) {
-      keys.push_back(spec.name);
+      if (spec.name.find('.') == std::string::npos) {
+        keys.push_back(spec.name);
+      }
     }
     std::string hint;
     if (auto close = Closest(name, keys)) {
@@ -211,7 +300,8 @@ class Loader {
     } else {
       std::sort(keys.begin(), keys.end());
       hint = "top-level keys are: " + Join(keys) +
-             "; components go in [inputs.NAME], [filters.NAME] or [outputs.NAME]";
+             "; the admin API goes in [api]; components go in [inputs.NAME], [filters.NAME] or "
+             "[outputs.NAME]";
     }
     sink_.Error(LocationOf(key), "", "unknown top-level key '" + name + "'", std::move(hint));
   }
@@ -319,6 +409,7 @@ class Loader {
   const Environment& env_;
   DiagnosticSink& sink_;
   std::map<std::string, GlobalEntry> globals_;
+  std::optional<SourceLocation> api_section_;  // where [api] is, when it is there
   std::vector<RawComponent> components_;
   std::map<std::string, size_t> by_name_;
 };
@@ -362,7 +453,16 @@ const Schema& GlobalSchema() {
         .Optional("shutdown_timeout", FieldType::kDuration, "\"30s\"",
                   "How long a stop may take to deliver or buffer what is in flight.")
         .OptionalNoDefault("include", FieldType::kStringList,
-                           "More config files to read, relative to this file; globs allowed.");
+                           "More config files to read, relative to this file; globs allowed.")
+        .OptionalNoDefault("api.address", FieldType::kString,
+                           "In [api]: host:port of the HTTP admin API (GET /metrics, /health, "
+                           "/ready); the API is off without it. Port 0 picks a free port, logged "
+                           "as \"[api] listening on HOST:PORT\". No authentication: keep it on "
+                           "loopback.")
+        .Optional("api.health_window", FieldType::kDuration, "\"60s\"",
+                  "In [api]: /health answers 503 when an output has had batches to deliver "
+                  "and delivered none for this long.")
+        .Range(1000, 86'400'000);
     return s;
   }();
   return *kSchema;

@@ -16,8 +16,9 @@
 //
 // Choices worth knowing:
 //   - An input or filter nothing reads from is a warning, not an error.
-//   - Global keys (data_dir, log_level, memory_limit, shutdown_timeout) may be set in any file
-//     but only once overall; `include` is per file.
+//   - Global keys (data_dir, log_level, memory_limit, shutdown_timeout, and the keys of the
+//     [api] section, named api.address and api.health_window) may be set in any file but only
+//     once overall; `include` is per file.
 //   - Component names are unique across inputs, filters and outputs, across all files.
 //   - ${VAR} expansion applies to string values only (env.h).
 //   - When a file has a TOML syntax error, the wiring checks (inputs, cycles) are skipped to
@@ -38,12 +39,23 @@
 
 namespace runnel::config {
 
+// The [api] section: the HTTP admin API (/metrics, /health, /ready). Off unless api.address
+// is set.
+struct ApiConfig {
+  bool enabled = false;
+  std::string address;  // as written, for messages: "127.0.0.1:2020"
+  std::string host;     // "127.0.0.1", "::1", or a name
+  uint16_t port = 0;    // 0: a free port, logged
+  std::chrono::milliseconds health_window{60'000};
+};
+
 // The top-level keys, with their defaults.
 struct GlobalConfig {
   std::string data_dir = "/var/lib/runnel";
   LogLevel log_level = LogLevel::kInfo;
   uint64_t memory_limit = 256ull << 20;  // bytes
   std::chrono::milliseconds shutdown_timeout{30'000};
+  ApiConfig api;
 };
 
 struct PipelineConfig {

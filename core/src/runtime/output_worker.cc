@@ -19,6 +19,8 @@ OutputWorker::OutputWorker(OutputWorkerSpec spec, std::unique_ptr<Output> output
   if (spec_.registry != nullptr && spec_.options.buffer == BufferType::kMemory) {
     buffer_bytes_ =
         spec_.registry->GetGauge("buffer_bytes", spec_.id, "Bytes held by the output's buffer.");
+    buffer_batches_ = spec_.registry->GetGauge(
+        "buffer_batches", spec_.id, "Batches in the output's buffer, not delivered yet.");
   }
   if (spec_.registry != nullptr) {
     dead_letters_total_ = spec_.registry->GetCounter(
@@ -56,8 +58,57 @@ Status OutputWorker::Start() {
     RUNNEL_ASSIGN_OR_RETURN(disk_, DiskQueue::Open(std::move(o), spec_.registry));
   }
   RUNNEL_RETURN_IF_ERROR(output_->Start().WithPrefix(spec_.id));
+  progress_at_.store(Now().time_since_epoch().count());
+  started_.store(true, std::memory_order_release);
   thread_ = std::thread([this] { Run(); });
   return OkStatus();
+}
+
+steady_clock::time_point OutputWorker::Now() const {
+  return spec_.clock ? spec_.clock() : steady_clock::now();
+}
+
+void OutputWorker::Progressed(bool delivered) {
+  const int64_t now = Now().time_since_epoch().count();
+  progress_at_.store(now);
+  if (delivered) {
+    delivered_at_.store(now);
+  }
+}
+
+api::OutputActivity OutputWorker::Activity() const {
+  api::OutputActivity a;
+  a.id = spec_.id;
+  a.progress_at = steady_clock::time_point(steady_clock::duration(progress_at_.load()));
+  if (!started_.load(std::memory_order_acquire)) {
+    a.progress_at = Now();  // not started: nothing to deliver yet
+    return a;
+  }
+  size_t held;
+  {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    held = held_.size();
+  }
+  a.pending_batches = disk_ != nullptr ? disk_->unacked() : queue_.size() + held;
+  if (const int64_t d = delivered_at_.load(); d != 0) {
+    a.last_delivery = steady_clock::time_point(steady_clock::duration(d));
+  }
+  return a;
+}
+
+void OutputWorker::RefreshMetrics() {
+  if (!started_.load(std::memory_order_acquire) || disk_ != nullptr) {
+    return;  // a disk buffer's gauges are DiskQueue's, refreshed by its Tick
+  }
+  size_t held;
+  {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    held = held_.size();
+  }
+  if (buffer_bytes_ != nullptr) {
+    buffer_bytes_->Set(static_cast<int64_t>(queue_.bytes()));
+    buffer_batches_->Set(static_cast<int64_t>(queue_.size() + held));
+  }
 }
 
 Status OutputWorker::Enqueue(std::shared_ptr<const Batch> batch, AckHandle ack) {
@@ -124,6 +175,14 @@ void OutputWorker::Run() {
       if (cancelled_.load() || draining_.load()) {
         break;
       }
+      bool idle;
+      {
+        std::lock_guard<std::mutex> lock(held_mu_);
+        idle = held_.empty();
+      }
+      if (idle) {
+        progress_at_.store(Now().time_since_epoch().count());  // nothing to deliver
+      }
       continue;
     }
     Dispatch(std::move(*work));
@@ -143,8 +202,8 @@ void OutputWorker::Run() {
 void OutputWorker::Tick() {
   if (disk_ != nullptr) {
     disk_->Tick();
-  } else if (buffer_bytes_ != nullptr) {
-    buffer_bytes_->Set(static_cast<int64_t>(queue_.bytes()));
+  } else {
+    RefreshMetrics();
   }
   const uint64_t dropped = spec_.metrics.dropped->value();
   if (dropped != dropped_logged_) {
@@ -227,6 +286,9 @@ void OutputWorker::OnAck(uint64_t cookie, AckOutcome outcome) {
     spec_.budget->Release(held.bytes);
   } else {
     queue_.Done(held.bytes);
+  }
+  if (outcome != AckOutcome::kCancelled) {
+    Progressed(outcome == AckOutcome::kDelivered);
   }
   switch (outcome) {
     case AckOutcome::kDelivered:

@@ -14,17 +14,22 @@
 // batch the output holds is tracked here until the output completes it: its bytes stay in the
 // memory budget until then, a disk entry is acknowledged in the log, and a rejected batch is
 // stored in the dead-letter directory with the reason, counted and logged.
-// Thread-safe: Enqueue from any thread; Start/Drain from the owner.
+// Activity() says whether data is moving, for /health (api/health.h): how many batches wait,
+// and when the output last made progress (delivered or rejected a batch, or was seen with
+// nothing to do).
+// Thread-safe: Enqueue, Activity and RefreshMetrics from any thread; Start/Drain from the owner.
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
 
+#include "api/health.h"
 #include "runnel/ack.h"
 #include "runnel/backoff.h"
 #include "runnel/buffer/dead_letter.h"
@@ -45,6 +50,8 @@ struct OutputWorkerSpec {
   ComponentMetrics metrics;
   MetricsRegistry* registry = nullptr;
   buffer::FileOps* file_ops = nullptr;  // tests: the disk buffer's file interface
+  // The clock of Activity(); tests inject theirs. Null: steady_clock::now.
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 class OutputWorker : private AckReceiver {
@@ -67,6 +74,12 @@ class OutputWorker : private AckReceiver {
   // Cancels at once: what is queued in memory or being retried is cancelled; Enqueue fails from
   // now on. Drain must still be called to join the thread.
   void Abort();
+
+  // For /health: batches buffered or in flight (a disk buffer: stored and not acknowledged),
+  // the last progress and the last delivery.
+  api::OutputActivity Activity() const;
+  // Sets the gauges read at a scrape: buffer_batches, and buffer_bytes of a memory buffer.
+  void RefreshMetrics();
 
  private:
   // A batch the output holds, until it completes it.
@@ -99,6 +112,9 @@ class OutputWorker : private AckReceiver {
   void Tick();
   // Sleeps for `d`, or less if the worker is cancelled. Returns false when cancelled.
   bool SleepFor(std::chrono::milliseconds d);
+  std::chrono::steady_clock::time_point Now() const;
+  // A batch was delivered (or, `delivered` false, rejected): the output makes progress.
+  void Progressed(bool delivered);
 
   const OutputWorkerSpec spec_;
   const bool later_;
@@ -110,13 +126,18 @@ class OutputWorker : private AckReceiver {
   Counter* dead_letters_total_ = nullptr;
   Counter* dead_letters_failed_ = nullptr;
   Gauge* buffer_bytes_ = nullptr;
+  Gauge* buffer_batches_ = nullptr;
   uint64_t dropped_logged_ = 0;
+  // steady_clock ticks (of Now()): the last progress, the last delivery (0: none yet).
+  std::atomic<int64_t> progress_at_{0};
+  std::atomic<int64_t> delivered_at_{0};
 
-  std::mutex held_mu_;
+  mutable std::mutex held_mu_;
   std::unordered_map<uint64_t, Held> held_;
   uint64_t next_cookie_ = 0;
 
   std::thread thread_;
+  std::atomic<bool> started_{false};  // Start() succeeded: disk_ is set
   std::atomic<bool> draining_{false};
   std::atomic<int64_t> drain_deadline_{0};  // steady_clock ticks, once draining
   std::atomic<bool> cancelled_{false};

@@ -53,6 +53,12 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineSpec spec,
                                                    MetricsRegistry* metrics) {
   std::unique_ptr<Pipeline> p(new Pipeline(std::move(spec), metrics));
   RUNNEL_RETURN_IF_ERROR(p->Build(registry));
+  p->budget_used_ = metrics->GetGauge(
+      "memory_budget_used_bytes", "",
+      "Bytes of the memory budget (memory_limit) held now: memory buffers, and what outputs "
+      "hold until they complete it.");
+  metrics->GetGauge("memory_budget_limit_bytes", "", "The memory budget, memory_limit, in bytes.")
+      ->Set(static_cast<int64_t>(p->spec_.memory_limit));
   return p;
 }
 
@@ -118,6 +124,7 @@ Status Pipeline::Build(const PluginRegistry& registry) {
     w.metrics = ctx.component_metrics;
     w.registry = metrics_;
     w.file_ops = spec_.file_ops;
+    w.clock = spec_.clock;
     outputs_.push_back(std::make_unique<OutputWorker>(std::move(w), std::move(*out)));
   }
   for (const ConfigNode& n : spec_.inputs) {
@@ -247,7 +254,38 @@ Status Pipeline::Start() {
   if (inputs_.empty()) {
     all_finished_.store(true);
   }
+  started_.store(true);
   return OkStatus();
+}
+
+api::Readiness Pipeline::readiness() const {
+  if (stopping_.load()) {
+    return api::Readiness::kDraining;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_requested_) {
+      return api::Readiness::kDraining;
+    }
+  }
+  return started_.load() ? api::Readiness::kReady : api::Readiness::kStarting;
+}
+
+std::vector<api::OutputActivity> Pipeline::Activity() const {
+  std::vector<api::OutputActivity> out;
+  for (const auto& w : outputs_) {
+    out.push_back(w->Activity());
+  }
+  return out;
+}
+
+void Pipeline::RefreshMetrics() {
+  if (budget_used_ != nullptr) {
+    budget_used_->Set(static_cast<int64_t>(budget_.used()));
+  }
+  for (auto& w : outputs_) {
+    w->RefreshMetrics();
+  }
 }
 
 size_t Pipeline::FilterWorkers() const {

@@ -4,16 +4,19 @@
 //   1. inputs stop producing (a batch already emitted keeps travelling);
 //   2. every output drains its queue, up to the shutdown deadline;
 //   3. outputs close; inputs persist what was acknowledged (checkpoints).
-// Create/Start/Shutdown are called from one thread; RequestStop from any thread.
+// Create/Start/Shutdown are called from one thread; RequestStop, readiness, Activity and
+// RefreshMetrics from any thread (the admin API's).
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "api/health.h"
 #include "runnel/config_node.h"
 #include "runnel/metrics.h"
 #include "runnel/registry.h"
@@ -35,6 +38,8 @@ struct PipelineSpec {
   // runnel-aggregator.
   BufferType default_buffer = BufferType::kMemory;
   buffer::FileOps* file_ops = nullptr;  // tests: the disk buffers' file interface
+  // The clock the outputs' Activity() reads (tests inject theirs); null: steady_clock::now.
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 class Pipeline {
@@ -53,6 +58,14 @@ class Pipeline {
   // Bytes held in the memory budget now: memory buffers, and what outputs hold until they
   // complete it.
   uint64_t memory_in_use() const { return budget_.used(); }
+  // /ready: kStarting until Start() has succeeded, kReady, then kDraining from RequestStop()
+  // (a signal, or every one-shot input finished) or Shutdown() on.
+  api::Readiness readiness() const;
+  // /health: every output's activity, in config order.
+  std::vector<api::OutputActivity> Activity() const;
+  // Sets the gauges that are read only when scraped: memory_budget_used_bytes, the outputs'
+  // buffer gauges.
+  void RefreshMetrics();
   // Stops and drains as described above. Returns the number of batches not delivered.
   uint64_t Shutdown();
 
@@ -82,10 +95,12 @@ class Pipeline {
   std::vector<InputSlot> inputs_;
   // Graph: for each component name, the filters and outputs that read from it.
   std::vector<std::pair<std::string, const ConfigNode*>> consumers_;  // (upstream, consumer)
+  Gauge* budget_used_ = nullptr;
+  std::atomic<bool> started_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> all_finished_{false};
   std::atomic<size_t> finished_inputs_{0};
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_requested_ = false;
 };

@@ -19,10 +19,15 @@ Schema GenerateSchema() {
       .Optional("rate", FieldType::kInt, "10",
                 "Lines per second; 0 generates as fast as the pipeline takes them.")
       .Range(0, 100'000'000)
-      .Optional("seed", FieldType::kInt, "1", "Seed of the generator: the same seed, the same lines.")
+      .Optional("seed", FieldType::kInt, "1",
+                "Seed of the generator: the same seed, the same lines.")
       .Optional("key", FieldType::kString, "\"log\"", "Field that holds the line.")
       .Optional("batch_max_events", FieldType::kInt, "1000", "Most lines in one batch.")
-      .Range(1, 1'000'000);
+      .Range(1, 1'000'000)
+      .Optional("exit_on_count", FieldType::kBool, "true",
+                "With a count: true finishes the input once the count is reached; false keeps "
+                "it (and so the process) running, idle, until it is stopped: for a test or a "
+                "benchmark that reads the admin API after the last line.");
   return s;
 }
 
@@ -37,6 +42,7 @@ Result<GenerateConfig> ParseGenerateConfig(const ConfigNode& node) {
     return Err(node.Error("key", "must not be empty"));
   }
   c.batch_max_events = static_cast<uint32_t>(node.GetInt("batch_max_events"));
+  c.exit_on_count = node.GetBool("exit_on_count");
   return c;
 }
 
@@ -46,7 +52,11 @@ Status GenerateInput::Start(Emitter& emitter) {
 }
 
 void GenerateInput::Stop() {
-  stop_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stop_.store(true);
+  }
+  stop_cv_.notify_all();
   if (thread_.joinable()) {
     thread_.join();
   }
@@ -63,7 +73,12 @@ void GenerateInput::Run(Emitter& emitter) {
   std::string line;
   while (!stop_.load() && !emitter.stopping()) {
     if (config_.count > 0 && produced >= config_.count) {
-      emitter.Finished();
+      if (config_.exit_on_count) {
+        emitter.Finished();
+      } else {
+        std::unique_lock<std::mutex> lock(stop_mu_);
+        stop_cv_.wait(lock, [this] { return stop_.load(); });
+      }
       return;
     }
     uint64_t n = per_batch;
@@ -72,8 +87,8 @@ void GenerateInput::Run(Emitter& emitter) {
     }
     if (config_.rate > 0) {
       // Wait until these lines are due; stop_ is checked at least every 100 ms.
-      const auto due = start + std::chrono::nanoseconds((produced + n) * 1'000'000'000ull /
-                                                        config_.rate);
+      const auto due =
+          start + std::chrono::nanoseconds((produced + n) * 1'000'000'000ull / config_.rate);
       while (!stop_.load() && Clock::now() < due) {
         std::this_thread::sleep_for(
             std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(100)));

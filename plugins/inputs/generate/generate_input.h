@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -23,6 +25,7 @@ struct GenerateConfig {
   uint64_t seed = 1;
   std::string key = "log";
   uint32_t batch_max_events = 1000;
+  bool exit_on_count = true;  // false: once `count` lines are out, idle until stopped
 };
 
 Schema GenerateSchema();
@@ -44,6 +47,8 @@ class GenerateInput : public Input {
   std::string id_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;  // an idle input (exit_on_count = false) waits here
 };
 
 }  // namespace runnel::plugins::generate

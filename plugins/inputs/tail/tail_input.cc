@@ -31,6 +31,13 @@ TailInput::TailInput(TailConfig config, std::string tag, const PluginContext& ct
   errors_ = ctx.component_metrics.errors;
   metrics_.files_watched =
       registry->GetGauge("tail_files_watched", id_, "Files the tail input has open.");
+  metrics_.unread_bytes = registry->GetGauge(
+      "tail_unread_bytes", id_,
+      "Bytes in the files being read beyond what has been read, as of their last size check.");
+  metrics_.unacknowledged_bytes = registry->GetGauge(
+      "tail_unacknowledged_bytes", id_,
+      "Bytes read and emitted whose batches are not acknowledged yet: read again after a "
+      "crash.");
   metrics_.lines_truncated = registry->GetCounter(
       "tail_lines_truncated_total", id_, "Lines longer than max_line_bytes, emitted truncated.");
   metrics_.rotations = registry->GetCounter(
@@ -278,6 +285,19 @@ void TailInput::Flush(uint64_t consumed) {
 void TailInput::UpdateMetrics() {
   const files::FileTrackerStats& s = tracker_->stats();
   metrics_.files_watched->Set(static_cast<int64_t>(tracker_->files().size()));
+  uint64_t unread = 0;
+  for (const auto& file : tracker_->files()) {
+    unread += file->size > file->reader.read_offset() ? file->size - file->reader.read_offset() : 0;
+  }
+  metrics_.unread_bytes->Set(static_cast<int64_t>(unread));
+  uint64_t unacknowledged = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [gen, g] : generations_) {
+      unacknowledged += g.watermark.emitted() - g.watermark.committed();
+    }
+  }
+  metrics_.unacknowledged_bytes->Set(static_cast<int64_t>(unacknowledged));
   metrics_.rotations->Add(s.rotations - reported_.rotations);
   metrics_.truncations->Add(s.truncations - reported_.truncations);
   metrics_.copies->Add(s.copies - reported_.copies);

@@ -55,6 +55,8 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
 
   struct Metrics {
     Gauge* files_watched = nullptr;
+    Gauge* unread_bytes = nullptr;          // file sizes beyond the read offsets
+    Gauge* unacknowledged_bytes = nullptr;  // emitted, not acknowledged (watermarks)
     Counter* lines_truncated = nullptr;
     Counter* rotations = nullptr;
     Counter* truncations = nullptr;

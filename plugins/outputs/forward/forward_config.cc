@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "runnel/net/host_port.h"
+
 namespace runnel::plugins::forward_output {
 namespace {
 
@@ -45,46 +47,12 @@ Result<ServerSpec> ParseServer(const std::string& text) {
     }
     spec.weight = static_cast<uint32_t>(w);
   }
-  std::string_view port;
-  if (rest.starts_with('[')) {
-    size_t close = rest.find(']');
-    if (close == std::string_view::npos) {
-      return Err(Bad(text, "an IPv6 address in [ ] has no closing ]"));
-    }
-    spec.host = std::string(rest.substr(1, close - 1));
-    std::string_view after = rest.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        return Err(Bad(text, "expected :port after ]"));
-      }
-      port = after.substr(1);
-      if (port.empty()) {
-        return Err(Bad(text, "the port after : is empty"));
-      }
-    }
-  } else {
-    size_t colon = rest.rfind(':');
-    if (colon != std::string_view::npos && rest.find(':') != colon) {
-      return Err(Bad(text, "an IPv6 address needs brackets: \"[::1]:24224\""));
-    }
-    spec.host = std::string(rest.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port = rest.substr(colon + 1);
-      if (port.empty()) {
-        return Err(Bad(text, "the port after : is empty"));
-      }
-    }
+  Result<net::HostPort> address = net::ParseHostPort(rest, 1, kDefaultPort);
+  if (!address.has_value()) {
+    return Err(Bad(text, address.error().message()));
   }
-  if (spec.host.empty()) {
-    return Err(Bad(text, "no host"));
-  }
-  if (!port.empty()) {
-    uint64_t p = 0;
-    if (!ParseUint(port, 65535, &p) || p == 0) {
-      return Err(Bad(text, "the port must be an integer from 1 to 65535"));
-    }
-    spec.port = static_cast<uint16_t>(p);
-  }
+  spec.host = std::move(address->host);
+  spec.port = address->port.value_or(kDefaultPort);
   return spec;
 }
 

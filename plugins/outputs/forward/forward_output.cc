@@ -48,24 +48,10 @@ ForwardOutput::ForwardOutput(ForwardConfig config, std::shared_ptr<const net::Tl
       hostname_(config_.self_hostname.empty() ? ctx.hostname : config_.self_hostname),
       resolver_(std::move(resolver)),
       metrics_(ctx.component_metrics),
+      fmetrics_(ForwardMetrics::Create(ctx.metrics, ctx.id)),
+      replica_gauges_(ctx.metrics, ctx.id),
       compressor_(config_.compression_level),
-      replicas_(config_.retry_initial, config_.retry_max, std::hash<std::string>{}(ctx.id)) {
-  if (ctx.metrics != nullptr) {
-    MetricsRegistry& r = *ctx.metrics;
-    fmetrics_.acks = r.GetCounter("forward_acks_total", id_, "Batches acknowledged by a replica.");
-    fmetrics_.resent = r.GetCounter("forward_resent_total", id_,
-                                    "Batches sent again because their replica failed.");
-    fmetrics_.replica_failures = r.GetCounter(
-        "forward_replica_failures_total", id_,
-        "Replicas taken down: connect, handshake or write errors, closed connections, ack "
-        "timeouts.");
-    fmetrics_.given_up =
-        r.GetCounter("forward_given_up_total", id_, "Batches rejected after retry_limit attempts.");
-    fmetrics_.replicas_up = r.GetGauge("forward_replicas_up", id_, "Replicas connected now.");
-    fmetrics_.in_flight_batches =
-        r.GetGauge("forward_in_flight_batches", id_, "Batches not acknowledged yet.");
-  }
-}
+      replicas_(config_.retry_initial, config_.retry_max, std::hash<std::string>{}(ctx.id)) {}
 
 ForwardOutput::~ForwardOutput() { Stop(); }
 
@@ -115,6 +101,7 @@ Status ForwardOutput::Submit(std::shared_ptr<const Batch> batch, AckHandle ack) 
   f.count = batch->count;
   f.raw_bytes = batch->bytes();
   f.ack = std::move(ack);
+  f.submitted_at = Clock::now();
   if (config_.retry_limit > 0) {
     f.batch = std::move(batch);
   }
@@ -407,6 +394,11 @@ void ForwardOutput::OnData(const std::shared_ptr<Session>& s, std::string_view d
       if (k != key_of_chunk_.end() && replicas_.Complete(s->replica, k->second)) {
         if (fmetrics_.acks != nullptr) {
           fmetrics_.acks->Add();
+          auto f = in_flight_.find(k->second);
+          if (f != in_flight_.end()) {
+            fmetrics_.ack_latency->Observe(
+                std::chrono::duration<double>(now - f->second.submitted_at).count());
+          }
         }
         Finish(k->second, AckOutcome::kDelivered, done);
       }
@@ -585,15 +577,10 @@ std::string ForwardOutput::ReplicaName(ReplicaId id) const {
 }
 
 void ForwardOutput::UpdateGauges() {
-  if (fmetrics_.replicas_up == nullptr) {
-    return;
+  replica_gauges_.Update(replicas_, fmetrics_.replicas_up, fmetrics_.replicas_down);
+  if (fmetrics_.in_flight_batches != nullptr) {
+    fmetrics_.in_flight_batches->Set(static_cast<int64_t>(in_flight_.size()));
   }
-  int64_t up = 0;
-  for (ReplicaId id : replicas_.ids()) {
-    up += replicas_.state(id) == ReplicaSet::State::kUp;
-  }
-  fmetrics_.replicas_up->Set(up);
-  fmetrics_.in_flight_batches->Set(static_cast<int64_t>(in_flight_.size()));
 }
 
 }  // namespace runnel::plugins::forward_output

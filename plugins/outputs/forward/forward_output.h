@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "forward_config.h"
+#include "forward_metrics.h"
 #include "runnel/forward/compression.h"
 #include "runnel/net/io_loop.h"
 #include "runnel/net/tcp_client.h"
@@ -40,15 +41,6 @@
 #include "runnel/replica_set.h"
 
 namespace runnel::plugins::forward_output {
-
-struct ForwardMetrics {
-  Counter* acks = nullptr;    // batches acknowledged by an aggregator
-  Counter* resent = nullptr;  // batches sent again after their replica failed
-  Counter* replica_failures = nullptr;
-  Counter* given_up = nullptr;  // batches rejected after retry_limit attempts
-  Gauge* replicas_up = nullptr;
-  Gauge* in_flight_batches = nullptr;
-};
 
 class ForwardOutput final : public Output {
  public:
@@ -89,6 +81,7 @@ class ForwardOutput final : public Output {
     std::shared_ptr<const Batch> batch;
     ReplicaId replica = 0;  // 0: waiting to be sent
     Clock::time_point sent_at;
+    Clock::time_point submitted_at;  // for forward_ack_latency_seconds
     int64_t attempts = 0;
   };
   // Finished work, completed once the mutex is released.
@@ -124,6 +117,7 @@ class ForwardOutput final : public Output {
   const Resolver resolver_;
   ComponentMetrics metrics_;
   ForwardMetrics fmetrics_;
+  ReplicaGauges replica_gauges_;            // under mu_
   runnel::forward::Compressor compressor_;  // worker thread only (Submit)
   std::string scratch_;                     // worker thread only
 

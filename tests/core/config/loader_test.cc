@@ -323,7 +323,8 @@ TEST_F(ConfigTest, ToStatusCarriesTheErrorText) {
   EXPECT_EQ(Relative(status.message()),
             "main.toml:1:1: unknown top-level key 'bogus'\n"
             "  hint: top-level keys are: data_dir, include, log_level, memory_limit, "
-            "shutdown_timeout; components go in [inputs.NAME], [filters.NAME] or "
+            "shutdown_timeout; the admin API goes in [api]; components go in [inputs.NAME], "
+            "[filters.NAME] or "
             "[outputs.NAME]");
 }
 

@@ -63,6 +63,19 @@ TEST_F(GenerateTest, StopsWhenThePipelineStops) {
   EXPECT_FALSE(emitter.finished());
 }
 
+TEST_F(GenerateTest, WithoutExitOnCountItIdlesAfterTheCountUntilStopped) {
+  auto in = Make("count = 1500\nrate = 0\nexit_on_count = false\n");
+  ASSERT_TRUE(in.has_value()) << in.error().ToString();
+  CaptureEmitter emitter;
+  ASSERT_TRUE((*in)->Start(emitter).ok());
+  ASSERT_TRUE(emitter.WaitForEvents(1500));
+  // Idle, not finished: Stop (the pipeline's shutdown) is what ends it.
+  EXPECT_FALSE(emitter.finished());
+  (*in)->Stop();
+  EXPECT_FALSE(emitter.finished());
+  EXPECT_EQ(emitter.Values("log").size(), 1500u);
+}
+
 TEST_F(GenerateTest, ConfigErrors) {
   auto fmt = Make("format = \"xml\"\n");
   ASSERT_FALSE(fmt.has_value());
