@@ -267,13 +267,25 @@ void MetricsRegistry::AppendPrometheus(std::string* out) const {
 
 ComponentMetrics ComponentMetrics::Create(MetricsRegistry& registry, const std::string& component) {
   ComponentMetrics m;
-  m.events_in = registry.GetCounter("events_in_total", component, "Events received.");
-  m.events_out = registry.GetCounter("events_out_total", component, "Events sent on.");
-  m.bytes_in = registry.GetCounter("bytes_in_total", component, "Bytes received.");
-  m.bytes_out = registry.GetCounter("bytes_out_total", component, "Bytes sent on.");
-  m.dropped = registry.GetCounter("events_dropped_total", component, "Events dropped on purpose.");
-  m.errors = registry.GetCounter("errors_total", component, "Errors.");
-  m.retries = registry.GetCounter("retries_total", component, "Retried writes.");
+  m.events_in = registry.GetCounter(
+      "events_in_total", component,
+      "Events taken in: by a filter from upstream, by an output into its buffer.");
+  m.events_out = registry.GetCounter(
+      "events_out_total", component,
+      "Events passed on: emitted by an input, kept by a filter, delivered by an output.");
+  m.bytes_in = registry.GetCounter("bytes_in_total", component,
+                                   "Bytes of the batches an output took into its buffer.");
+  m.bytes_out = registry.GetCounter(
+      "bytes_out_total", component,
+      "Bytes of the batches an input emitted or an output delivered (uncompressed entries).");
+  m.dropped = registry.GetCounter("events_dropped_total", component,
+                                  "Events dropped on purpose: filtered out, or by a full memory "
+                                  "buffer with when_full = \"drop_oldest\".");
+  m.errors = registry.GetCounter(
+      "errors_total", component,
+      "Errors: read and parse errors, batches a filter could not decode or an output rejected.");
+  m.retries = registry.GetCounter("retries_total", component,
+                                  "Writes an output retried, and batches it sent again.");
   return m;
 }
 

@@ -473,4 +473,13 @@ void FileTracker::Check(Clock::time_point now) {
   }
 }
 
+uint64_t FileTracker::unread_bytes() const {
+  uint64_t unread = 0;
+  for (const auto& f : files_) {
+    const uint64_t read = f->reader.read_offset();
+    unread += f->size > read ? f->size - read : 0;
+  }
+  return unread;
+}
+
 }  // namespace runnel::files

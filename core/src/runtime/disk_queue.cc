@@ -45,6 +45,7 @@ DiskQueue::DiskQueue(DiskQueueOptions options, std::unique_ptr<buffer::SegmentLo
   bytes_gauge_ = metrics->GetGauge("buffer_bytes", c, "Bytes held by the output's buffer.");
   entries_gauge_ =
       metrics->GetGauge("buffer_batches", c, "Batches in the output's buffer, not delivered yet.");
+  segments_gauge_ = metrics->GetGauge("buffer_segments", c, "Segment files of the disk buffer.");
   corrupt_ = metrics->GetCounter("buffer_corrupt_segments_total", c,
                                  "Disk buffer segments set aside in corrupt/ (their entries are "
                                  "not replayed).");
@@ -196,6 +197,7 @@ void DiskQueue::UpdateMetrics() {
   const buffer::SegmentLogStats st = log_->stats();
   bytes_gauge_->Set(static_cast<int64_t>(st.bytes));
   entries_gauge_->Set(static_cast<int64_t>(st.unacked_entries));
+  segments_gauge_->Set(static_cast<int64_t>(st.segments));
   std::lock_guard<std::mutex> lock(mu_);
   corrupt_->Add(st.corrupt_segments - reported_.corrupt_segments);
   dropped_->Add(st.dropped_entries - reported_.dropped_entries);

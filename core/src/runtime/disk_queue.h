@@ -85,6 +85,7 @@ class DiskQueue {
 
   Gauge* bytes_gauge_ = nullptr;
   Gauge* entries_gauge_ = nullptr;
+  Gauge* segments_gauge_ = nullptr;
   Counter* corrupt_ = nullptr;
   Counter* dropped_ = nullptr;
   Counter* write_errors_ = nullptr;

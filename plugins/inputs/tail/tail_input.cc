@@ -285,11 +285,7 @@ void TailInput::Flush(uint64_t consumed) {
 void TailInput::UpdateMetrics() {
   const files::FileTrackerStats& s = tracker_->stats();
   metrics_.files_watched->Set(static_cast<int64_t>(tracker_->files().size()));
-  uint64_t unread = 0;
-  for (const auto& file : tracker_->files()) {
-    unread += file->size > file->reader.read_offset() ? file->size - file->reader.read_offset() : 0;
-  }
-  metrics_.unread_bytes->Set(static_cast<int64_t>(unread));
+  metrics_.unread_bytes->Set(static_cast<int64_t>(tracker_->unread_bytes()));
   uint64_t unacknowledged = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);

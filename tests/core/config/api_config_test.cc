@@ -18,9 +18,10 @@ TEST_F(ConfigTest, ApiIsOffWithoutTheSection) {
 }
 
 TEST_F(ConfigTest, ApiSectionSetsTheAddressAndTheWindow) {
-  Write("main.toml", "data_dir = \"/tmp/x\"\n[api]\naddress = \"127.0.0.1:2020\"\n"
-                     "health_window = \"30s\"\n\n" +
-                         std::string(kValidPipeline));
+  Write("main.toml",
+        "data_dir = \"/tmp/x\"\n[api]\naddress = \"127.0.0.1:2020\"\n"
+        "health_window = \"30s\"\n\n" +
+            std::string(kValidPipeline));
   ConfigLoadResult r = Load("main.toml");
   ASSERT_TRUE(r.ok()) << r.ErrorText();
   const ApiConfig& api = r.config.global.api;
@@ -44,15 +45,15 @@ TEST_F(ConfigTest, ApiAcceptsPortZeroIpv6DottedKeysAndTheEnvironment) {
 }
 
 TEST_F(ConfigTest, ApiErrorsArePositioned) {
-  EXPECT_EQ(Errors("[api]\nadress = \"127.0.0.1:2020\"\nlisten = 1\n\n" +
-                   std::string(kValidPipeline)),
-            "main.toml:1:1: missing required key 'address' in [api]\n"
-            "  hint: add e.g. address = \"127.0.0.1:2020\" (port 0 picks a free port); without "
-            "[api] the admin API is off\n"
-            "main.toml:2:1: unknown key 'adress' in [api]\n"
-            "  hint: did you mean 'address'?\n"
-            "main.toml:3:1: unknown key 'listen' in [api]\n"
-            "  hint: the keys of [api] are: address, health_window\n");
+  EXPECT_EQ(
+      Errors("[api]\nadress = \"127.0.0.1:2020\"\nlisten = 1\n\n" + std::string(kValidPipeline)),
+      "main.toml:1:1: missing required key 'address' in [api]\n"
+      "  hint: add e.g. address = \"127.0.0.1:2020\" (port 0 picks a free port); without "
+      "[api] the admin API is off\n"
+      "main.toml:2:1: unknown key 'adress' in [api]\n"
+      "  hint: did you mean 'address'?\n"
+      "main.toml:3:1: unknown key 'listen' in [api]\n"
+      "  hint: the keys of [api] are: address, health_window\n");
   EXPECT_EQ(Errors("[api]\naddress = \"127.0.0.1:70000\"\nhealth_window = \"10ms\"\n\n" +
                    std::string(kValidPipeline)),
             "main.toml:2:11: key 'api.address' has invalid address \"127.0.0.1:70000\": the port "

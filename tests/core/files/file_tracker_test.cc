@@ -91,6 +91,21 @@ TEST_F(FileTrackerTest, InitialScanHeadTailAndResume) {
   EXPECT_EQ(Drain(*Find(t, "a.log"), now_), (std::vector<std::string>{"a3"}));
 }
 
+TEST_F(FileTrackerTest, UnreadBytesAreTheSizesPastTheReadOffsets) {
+  ASSERT_TRUE(WriteFile(dir_.Path("a.log"), "a1\na2\n"));
+  ASSERT_TRUE(WriteFile(dir_.Path("b.log"), "b1\nb2\nb3\n"));
+  FileTracker t(Options(), &rec_);
+  t.InitialScan({}, /*from_end=*/false, now_);
+  EXPECT_EQ(t.unread_bytes(), 15u);
+  EXPECT_EQ(Drain(*Find(t, "a.log"), now_).size(), 2u);
+  EXPECT_EQ(t.unread_bytes(), 9u);
+  ASSERT_TRUE(AppendFile(dir_.Path("b.log"), "b4\n"));
+  t.Check(now_);  // sees the new size
+  EXPECT_EQ(t.unread_bytes(), 12u);
+  EXPECT_EQ(Drain(*Find(t, "b.log"), now_).size(), 4u);
+  EXPECT_EQ(t.unread_bytes(), 0u);
+}
+
 TEST_F(FileTrackerTest, ReusedInodeIsNotResumed) {
   ASSERT_TRUE(WriteFile(dir_.Path("a.log"), "new content\n"));
   struct stat st;

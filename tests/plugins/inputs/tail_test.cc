@@ -680,5 +680,26 @@ TEST_F(TailTest, CorruptCheckpointIsMovedAside) {
   EXPECT_EQ(stat((ctx_.StateDir() + "/checkpoint.corrupt").c_str(), &st), 0);
 }
 
+TEST_F(TailTest, UnacknowledgedBytesAreWhatIsReadAndNotAcknowledged) {
+  config_.batch_max_events = 1;
+  emitter_.set_auto_ack(false);
+  const std::string text = Lines("a", 1, 3);  // three lines of 9 bytes
+  ASSERT_TRUE(WriteFile(Log("app.log"), text));
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(3));
+  const TailInput::Metrics& m = input_->metrics();
+  EXPECT_TRUE(PollUntil([&] { return m.unacknowledged_bytes->value() == 27; }))
+      << m.unacknowledged_bytes->value();
+  EXPECT_EQ(m.unread_bytes->value(), 0);
+  EXPECT_EQ(m.files_watched->value(), 1);
+  emitter_.AckHeld(1, AckOutcome::kDelivered);  // out of order: the watermark does not move
+  emitter_.AckHeld(0, AckOutcome::kDelivered);
+  EXPECT_TRUE(PollUntil([&] { return m.unacknowledged_bytes->value() == 9; }))
+      << m.unacknowledged_bytes->value();
+  emitter_.AckAllHeld(AckOutcome::kDelivered);
+  EXPECT_TRUE(PollUntil([&] { return m.unacknowledged_bytes->value() == 0; }))
+      << m.unacknowledged_bytes->value();
+}
+
 }  // namespace
 }  // namespace runnel::plugins::tail

@@ -234,6 +234,40 @@ TEST_F(ForwardOutputTest, AckTimeoutMovesBatchesToAnotherReplica) {
   out->Stop();
 }
 
+TEST_F(ForwardOutputTest, ReplicaGaugesAndTheAckLatencyHistogram) {
+  FakeForwardServer a({}), b({});
+  a.Start();
+  b.Start();
+  auto out = MakeStarted(Servers({&a, &b}) + "retry_initial = \"50ms\"\nretry_max = \"200ms\"\n");
+  ASSERT_NE(out, nullptr);
+  auto up = [&](const FakeForwardServer& s) {
+    return metrics_
+        .GetGauge("forward_replica_up", "outputs.o", "",
+                  {{"address", "127.0.0.1:" + std::to_string(s.port())}})
+        ->value();
+  };
+  auto gauge = [&](const std::string& name) {
+    return metrics_.GetGauge(name, "outputs.o", "")->value();
+  };
+  ASSERT_TRUE(testing::PollUntil([&] { return up(a) == 1 && up(b) == 1; }, kWait));
+  EXPECT_EQ(gauge("forward_replicas_up"), 2);
+  EXPECT_EQ(gauge("forward_replicas_down"), 0);
+  Submit(*out, 4);
+  ASSERT_TRUE(acks_.WaitFor(4));
+  const Histogram* latency =
+      metrics_.GetHistogram("forward_ack_latency_seconds", "outputs.o", "", LatencyBuckets());
+  EXPECT_EQ(latency->count(), 4u);
+  EXPECT_EQ(Counter("forward_acks_total"), 4u);
+  EXPECT_GT(latency->sum(), 0.0);
+  EXPECT_LT(latency->sum(), 4 * 10.0);
+  b.Stop();
+  ASSERT_TRUE(testing::PollUntil([&] { return up(b) == 0; }, kWait));
+  EXPECT_EQ(up(a), 1);
+  EXPECT_EQ(gauge("forward_replicas_up"), 1);
+  EXPECT_EQ(gauge("forward_replicas_down"), 1);
+  out->Stop();
+}
+
 TEST_F(ForwardOutputTest, DeadReplicaBatchesGoToTheOthersAndItIsProbedUntilBack) {
   FakeForwardServer a({}), b({});
   a.HoldAcks();
@@ -321,6 +355,14 @@ TEST_F(ForwardOutputTest, NameResolvesToSeveralReplicasAndIsResolvedAgain) {
   ASSERT_TRUE(testing::PollUntil(
       [&] { return metrics_.GetGauge("forward_replicas_up", "outputs.o", "")->value() == 2; },
       kWait));
+  // The per-replica gauge of the address that left the name is gone from /metrics.
+  const std::string text = metrics_.RenderPrometheus();
+  EXPECT_EQ(text.find("address=\"127.0.0.1:" + std::to_string(a.port()) + "\""), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("runnel_forward_replica_up{component=\"outputs.o\",address=\"127.0.0.1:" +
+                      std::to_string(c.port()) + "\"} 1"),
+            std::string::npos)
+      << text;
   size_t c_before = c.frame_count();
   Submit(out, 10, 10);
   ASSERT_TRUE(acks_.WaitFor(20));

@@ -152,6 +152,9 @@ class FileTracker {
 
   const std::vector<std::unique_ptr<TrackedFile>>& files() const { return files_; }
   const FileTrackerStats& stats() const { return stats_; }
+  // Bytes of the tracked files past their read offsets, by the sizes last seen (Check, Fill):
+  // how far reading is behind the writers.
+  uint64_t unread_bytes() const;
 
  private:
   struct Ghost {  // a generation ended by truncation, kept for copy matching
