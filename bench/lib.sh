@@ -18,3 +18,20 @@ data_file() {
   cat "$file" >/dev/null
   echo "$file"
 }
+
+# start_waiter DIR COMPONENT EXPECTED [LOG]: starts bench/wait-delivered for the runnel process
+# whose stderr is LOG (default DIR/agent.log) and whose pid the caller writes to DIR/pid; it
+# succeeds once COMPONENT has delivered exactly EXPECTED events (its line goes to DIR/reached).
+# Returns once the waiter is up, so that Python's start-up is not timed; sets WAITER_PID.
+# BENCH_TIMEOUT bounds the wait.
+start_waiter() {
+  local dir=$1 component=$2 expected=$3 log=${4:-$1/agent.log}
+  rm -f "$dir/pid" "$dir/pid.ready"
+  "$ROOT/bench/wait-delivered" "$log" "$dir/pid" "$component" "$expected" \
+    "${BENCH_TIMEOUT:-900}" >"$dir/reached" 2>"$dir/wait.log" &
+  WAITER_PID=$!
+  while [ ! -e "$dir/pid.ready" ] && kill -0 "$WAITER_PID" 2>/dev/null; do sleep 0.01; done
+}
+
+# waiter_error DIR: why the waiter of DIR failed, in one line.
+waiter_error() { sed 's|^bench/wait-delivered: ||' "$1/wait.log" | tail -n 1; }

@@ -171,6 +171,11 @@ Gauge* MetricsRegistry::GetGauge(const std::string& name, const std::string& com
   return &GetEntry(name, component, help, labels, Type::kGauge, nullptr)->gauge;
 }
 
+Gauge* MetricsRegistry::GetTimestamp(const std::string& name, const std::string& component,
+                                     const std::string& help, const MetricLabels& labels) {
+  return &GetEntry(name, component, help, labels, Type::kTimestamp, nullptr)->gauge;
+}
+
 Histogram* MetricsRegistry::GetHistogram(const std::string& name, const std::string& component,
                                          const std::string& help, const std::vector<double>& bounds,
                                          const MetricLabels& labels) {
@@ -221,9 +226,9 @@ void MetricsRegistry::AppendPrometheus(std::string* out) const {
         *out += "# HELP " + full + " ";
         AppendEscaped(family.help, /*quote=*/false, out);
         *out += "\n# TYPE " + full;
-        *out += family.type == Type::kCounter ? " counter\n"
-                : family.type == Type::kGauge ? " gauge\n"
-                                              : " histogram\n";
+        *out += family.type == Type::kCounter     ? " counter\n"
+                : family.type == Type::kHistogram ? " histogram\n"
+                                                  : " gauge\n";
       }
       switch (e->type) {
         case Type::kCounter:
@@ -233,6 +238,10 @@ void MetricsRegistry::AppendPrometheus(std::string* out) const {
         case Type::kGauge:
           AppendSeries(full, "", e->labels, "", out);
           AppendInt(e->gauge.value(), out);
+          break;
+        case Type::kTimestamp:
+          AppendSeries(full, "", e->labels, "", out);
+          AppendDouble(static_cast<double>(e->gauge.value()) / 1e9, out);
           break;
         case Type::kHistogram: {
           const Histogram& h = *e->histogram;

@@ -42,6 +42,18 @@ TEST(MetricsTest, RendersTheExpositionFormatExactly) {
             "runnel_replica_up{component=\"outputs.f\",address=\"a\\\"b\\\\c\\nd\"} 1\n");
 }
 
+TEST(MetricsTest, ATimestampIsKeptInNanosecondsAndRenderedInSeconds) {
+  MetricsRegistry r;
+  r.GetTimestamp("last_delivery_timestamp_seconds", "outputs.x", "When.")
+      ->Set(1'700'000'000'250'000'000);
+  r.GetTimestamp("last_delivery_timestamp_seconds", "outputs.y", "");
+  EXPECT_EQ(r.RenderPrometheus(),
+            "# HELP runnel_last_delivery_timestamp_seconds When.\n"
+            "# TYPE runnel_last_delivery_timestamp_seconds gauge\n"
+            "runnel_last_delivery_timestamp_seconds{component=\"outputs.x\"} 1700000000.25\n"
+            "runnel_last_delivery_timestamp_seconds{component=\"outputs.y\"} 0\n");
+}
+
 TEST(MetricsTest, AHistogramWithoutLabelsAndWithoutObservations) {
   MetricsRegistry r;
   r.GetHistogram("wait_seconds", "", "Waits.", {0.001});

@@ -91,6 +91,10 @@ class MetricsRegistry {
                       const std::string& help, const MetricLabels& labels = {});
   Gauge* GetGauge(const std::string& name, const std::string& component, const std::string& help,
                   const MetricLabels& labels = {});
+  // A gauge holding a time in nanoseconds since the Unix epoch (Set it from system_clock),
+  // rendered in seconds with a fraction: for `..._timestamp_seconds` families.
+  Gauge* GetTimestamp(const std::string& name, const std::string& component,
+                      const std::string& help, const MetricLabels& labels = {});
   // `bounds`: see Histogram; the first call's bounds are kept.
   Histogram* GetHistogram(const std::string& name, const std::string& component,
                           const std::string& help, const std::vector<double>& bounds,
@@ -108,7 +112,7 @@ class MetricsRegistry {
   void AppendPrometheus(std::string* out) const;
 
  private:
-  enum class Type { kCounter, kGauge, kHistogram };
+  enum class Type { kCounter, kGauge, kTimestamp, kHistogram };
   struct Entry {
     std::string name;
     std::string component;

@@ -1,12 +1,12 @@
 #include "api/process_metrics.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <cstdio>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <vector>
@@ -15,13 +15,18 @@ namespace runnel::api {
 namespace {
 
 std::optional<std::string> ReadSmallFile(const char* path) {
-  std::ifstream in(path);
-  if (!in) {
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     return std::nullopt;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) {
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return text;
 }
 
 // The fields of /proc/self/stat after the command name, so that field N of proc(5) is [N - 3].
@@ -49,14 +54,16 @@ uint64_t ToUint(const std::string& s) {
   return v;
 }
 
-// Boot time, seconds since the epoch ("btime" in /proc/stat); 0 when unknown.
+// Boot time, seconds since the epoch ("btime" in /proc/stat); 0 when unknown. Read once: it
+// does not change, and /proc/stat is long on a machine with many CPUs.
 uint64_t BootTime() {
-  std::optional<std::string> stat = ReadSmallFile("/proc/stat");
-  if (!stat.has_value()) {
-    return 0;
-  }
-  const size_t at = stat->find("\nbtime ");
-  return at == std::string::npos ? 0 : ToUint(stat->substr(at + 7, stat->find('\n', at + 7)));
+  static const uint64_t kBootTime = [] {
+    std::optional<std::string> stat = ReadSmallFile("/proc/stat");
+    const size_t at = stat.has_value() ? stat->find("\nbtime ") : std::string::npos;
+    return at == std::string::npos ? uint64_t{0}
+                                   : ToUint(stat->substr(at + 7, stat->find('\n', at + 7)));
+  }();
+  return kBootTime;
 }
 
 std::optional<uint64_t> OpenFds() {

@@ -23,6 +23,10 @@ OutputWorker::OutputWorker(OutputWorkerSpec spec, std::unique_ptr<Output> output
         "buffer_batches", spec_.id, "Batches in the output's buffer, not delivered yet.");
   }
   if (spec_.registry != nullptr) {
+    last_delivery_ = spec_.registry->GetTimestamp(
+        "last_delivery_timestamp_seconds", spec_.id,
+        "When the output last delivered a batch, in seconds since the Unix epoch; 0 before the "
+        "first.");
     dead_letters_total_ = spec_.registry->GetCounter(
         "dead_letters_total", spec_.id,
         "Batches the output rejected as invalid, stored in the dead-letter directory.");
@@ -73,6 +77,11 @@ void OutputWorker::Progressed(bool delivered) {
   progress_at_.store(now);
   if (delivered) {
     delivered_at_.store(now);
+    if (last_delivery_ != nullptr) {
+      last_delivery_->Set(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+    }
   }
 }
 

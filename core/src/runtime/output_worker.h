@@ -127,6 +127,7 @@ class OutputWorker : private AckReceiver {
   Counter* dead_letters_failed_ = nullptr;
   Gauge* buffer_bytes_ = nullptr;
   Gauge* buffer_batches_ = nullptr;
+  Gauge* last_delivery_ = nullptr;  // ns since the epoch
   uint64_t dropped_logged_ = 0;
   // steady_clock ticks (of Now()): the last progress, the last delivery (0: none yet).
   std::atomic<int64_t> progress_at_{0};
