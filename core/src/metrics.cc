@@ -239,10 +239,15 @@ void MetricsRegistry::AppendPrometheus(std::string* out) const {
           AppendSeries(full, "", e->labels, "", out);
           AppendInt(e->gauge.value(), out);
           break;
-        case Type::kTimestamp:
+        case Type::kTimestamp: {
+          // Seconds and nanoseconds apart: nanoseconds since the epoch do not fit a double.
+          const int64_t ns = e->gauge.value();
           AppendSeries(full, "", e->labels, "", out);
-          AppendDouble(static_cast<double>(e->gauge.value()) / 1e9, out);
+          AppendDouble(static_cast<double>(ns / 1'000'000'000) +
+                           static_cast<double>(ns % 1'000'000'000) / 1e9,
+                       out);
           break;
+        }
         case Type::kHistogram: {
           const Histogram& h = *e->histogram;
           uint64_t cumulative = 0;

@@ -30,8 +30,9 @@ class GenerateTest : public ::testing::Test {
 };
 
 TEST_F(GenerateTest, EmitsCountLinesOfTheGeneratorThenFinishes) {
-  auto in = Make("format = \"apache\"\ncount = 2500\nrate = 0\nseed = 7\nkey = \"line\"\n"
-                 "batch_max_events = 1000\n");
+  auto in = Make(
+      "format = \"apache\"\ncount = 2500\nrate = 0\nseed = 7\nkey = \"line\"\n"
+      "batch_max_events = 1000\n");
   ASSERT_TRUE(in.has_value()) << in.error().ToString();
   CaptureEmitter emitter;
   ASSERT_TRUE((*in)->Start(emitter).ok());
@@ -69,8 +70,10 @@ TEST_F(GenerateTest, WithoutExitOnCountItIdlesAfterTheCountUntilStopped) {
   CaptureEmitter emitter;
   ASSERT_TRUE((*in)->Start(emitter).ok());
   ASSERT_TRUE(emitter.WaitForEvents(1500));
-  // Idle, not finished: Stop (the pipeline's shutdown) is what ends it.
-  EXPECT_FALSE(emitter.finished());
+  // Idle, not finished (a negative check, so it waits a little): Stop, the pipeline's shutdown,
+  // is what ends it.
+  EXPECT_FALSE(
+      testing::PollUntil([&] { return emitter.finished(); }, std::chrono::milliseconds(300)));
   (*in)->Stop();
   EXPECT_FALSE(emitter.finished());
   EXPECT_EQ(emitter.Values("log").size(), 1500u);
