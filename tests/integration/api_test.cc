@@ -82,6 +82,18 @@ class ApiTest : public ::testing::TestWithParam<std::string_view> {
         seconds(60));
     return body;
   }
+  // Polls GET `path` until it answers `status`; returns the last reply.
+  static HttpReply WaitForStatus(uint16_t port, const std::string& path, int status,
+                                 std::chrono::milliseconds timeout) {
+    HttpReply reply;
+    PollUntil(
+        [&] {
+          reply = HttpGet(port, path);
+          return reply.status == status;
+        },
+        timeout);
+    return reply;
+  }
   std::string Stop() {
     EXPECT_TRUE(process_.Signal(SIGTERM).ok());
     Result<ExitStatus> st = process_.Wait(seconds(30));
@@ -178,14 +190,8 @@ TEST_P(ApiTest, ADeadForwardServerMakesHealth503AndReadyIs503DuringTheDrain) {
           std::to_string(dead) + "\"]\n",
       "health_window = \"1s\"\n");
   ASSERT_NE(port, 0);
-  HttpReply health;
-  ASSERT_TRUE(PollUntil(
-      [&] {
-        health = HttpGet(port, "/health");
-        return health.status == 503;
-      },
-      seconds(30)))
-      << health.body;
+  HttpReply health = WaitForStatus(port, "/health", 503, seconds(30));
+  ASSERT_EQ(health.status, 503) << health.body;
   const std::string prefix =
       R"({"status":"unhealthy","outputs":{"outputs.fwd":{"reason":"nothing delivered for )";
   EXPECT_TRUE(health.body.starts_with(prefix)) << health.body;
@@ -205,14 +211,8 @@ TEST_P(ApiTest, ADeadForwardServerMakesHealth503AndReadyIs503DuringTheDrain) {
 
   // SIGTERM: the drain waits for the dead server (shutdown_timeout = 3s), /ready says so.
   ASSERT_TRUE(process_.Signal(SIGTERM).ok());
-  HttpReply ready;
-  ASSERT_TRUE(PollUntil(
-      [&] {
-        ready = HttpGet(port, "/ready");
-        return ready.status == 503;
-      },
-      seconds(5)))
-      << Stderr();
+  HttpReply ready = WaitForStatus(port, "/ready", 503, seconds(5));
+  ASSERT_EQ(ready.status, 503) << Stderr();
   EXPECT_EQ(ready.body, "{\"status\":\"draining\"}\n");
   Result<ExitStatus> st = process_.Wait(seconds(30));
   ASSERT_TRUE(st.has_value());

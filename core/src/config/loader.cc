@@ -10,7 +10,6 @@
 #include "config/sources.h"
 #include "config/suggest.h"
 #include "config/toml_util.h"
-#include "runnel/net/host_port.h"
 
 namespace runnel::config {
 namespace {
@@ -110,7 +109,10 @@ class Loader {
       } else if (name == "shutdown_timeout") {
         global.shutdown_timeout = std::get<std::chrono::milliseconds>(value->value);
       } else if (name == "api.address") {
-        ValidateApiAddress(std::get<std::string>(value->value), *entry.value, global.api);
+        Status set = SetApiAddress(std::get<std::string>(value->value), &global.api);
+        if (!set.ok()) {
+          sink_.Error(LocationOf(*entry.value), "", set.message(), kApiAddressHint);
+        }
       } else if (name == "api.health_window") {
         global.api.health_window = std::get<std::chrono::milliseconds>(value->value);
       }
@@ -189,29 +191,6 @@ class Loader {
                   close ? "did you mean '" + *close + "'?"
                         : "the keys of [" + section + "] are: " + Join(keys));
     }
-  }
-
-  // api.address: host:port, the port given (0 picks a free one).
-  void ValidateApiAddress(const std::string& text, const toml::node& at, ApiConfig& api) {
-    const std::string hint =
-        "e.g. address = \"127.0.0.1:2020\" under [api]; port 0 picks a free port";
-    Result<net::HostPort> parsed = net::ParseHostPort(text, 0, 2020);
-    if (!parsed.has_value()) {
-      sink_.Error(
-          LocationOf(at), "",
-          "key 'api.address' has invalid address \"" + text + "\": " + parsed.error().message(),
-          hint);
-      return;
-    }
-    if (!parsed->port.has_value()) {
-      sink_.Error(LocationOf(at), "",
-                  "key 'api.address' has invalid address \"" + text + "\": no port", hint);
-      return;
-    }
-    api.enabled = true;
-    api.address = text;
-    api.host = parsed->host;
-    api.port = *parsed->port;
   }
 
   void CollectGlobal(const std::string& name, SourceLocation location, toml::node* value) {

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "config/api_config.h"
 #include "config/diagnostic.h"
 #include "config/env.h"
 #include "runnel/config_node.h"
@@ -38,16 +39,6 @@
 #include "runnel/status.h"
 
 namespace runnel::config {
-
-// The [api] section: the HTTP admin API (/metrics, /health, /ready). Off unless api.address
-// is set.
-struct ApiConfig {
-  bool enabled = false;
-  std::string address;  // as written, for messages: "127.0.0.1:2020"
-  std::string host;     // "127.0.0.1", "::1", or a name
-  uint16_t port = 0;    // 0: a free port, logged
-  std::chrono::milliseconds health_window{60'000};
-};
 
 // The top-level keys, with their defaults.
 struct GlobalConfig {
