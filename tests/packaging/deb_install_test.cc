@@ -279,6 +279,16 @@ TEST_F(DebInstall, InstallRemovePurge) {
   ExpectValidates("/usr/bin/runnel-aggregator", "/etc/runnel/aggregator.toml",
                   "1 inputs, 0 filters, 1 outputs");
 
+  // Installing again (as an upgrade does) keeps an edited conffile and the directories as they
+  // are.
+  const std::string edited = ReadFileOrEmpty("/etc/runnel/agent.toml") + "# edited\n";
+  ASSERT_TRUE(WriteFile("/etc/runnel/agent.toml", edited));
+  ASSERT_NO_FATAL_FAILURE(Dpkg({"--install", deb_}));
+  EXPECT_EQ(ReadFileOrEmpty("/etc/runnel/agent.toml"), edited);
+  for (const auto& [path, description] : kStateDirs) {
+    EXPECT_EQ(DescribePath(path), description) << path;
+  }
+
   // An operator enables the agent; the purge below removes the link.
   const std::string systemctl = FindProgram("systemctl");
   if (!systemctl.empty()) {
