@@ -78,6 +78,12 @@ constexpr char kEnableLink[] = "/etc/systemd/system/multi-user.target.wants/runn
 constexpr char kHelperState[] =
     "/var/lib/systemd/deb-systemd-helper-enabled/runnel-agent.service.dsh-also";
 
+void ExpectDescribed(const std::vector<std::pair<std::string, std::string>>& paths) {
+  for (const auto& [path, description] : paths) {
+    EXPECT_EQ(DescribePath(path), description) << path;
+  }
+}
+
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -205,14 +211,12 @@ void DebInstall::ExpectInstalled() {
   std::vector<std::string> files = Lines(listed.out);
   std::sort(files.begin(), files.end());
   std::vector<std::string> want;
-  for (const auto& [path, description] : kPackageFiles) {
-    want.push_back(path);
-    EXPECT_EQ(DescribePath(path), description) << path;
+  for (const auto& entry : kPackageFiles) {
+    want.push_back(entry.first);
   }
   EXPECT_EQ(files, want);
-  for (const auto& [path, description] : kStateDirs) {
-    EXPECT_EQ(DescribePath(path), description) << path;
-  }
+  ExpectDescribed(kPackageFiles);
+  ExpectDescribed(kStateDirs);
   EXPECT_EQ(ReadFileOrEmpty("/var/lib/dpkg/info/runnel.conffiles"),
             "/etc/runnel/agent.toml\n/etc/runnel/aggregator.toml\n");
   // Not enabled; what enabling would link is recorded, for the purge.
@@ -285,9 +289,7 @@ TEST_F(DebInstall, InstallRemovePurge) {
   ASSERT_TRUE(WriteFile("/etc/runnel/agent.toml", edited));
   ASSERT_NO_FATAL_FAILURE(Dpkg({"--install", deb_}));
   EXPECT_EQ(ReadFileOrEmpty("/etc/runnel/agent.toml"), edited);
-  for (const auto& [path, description] : kStateDirs) {
-    EXPECT_EQ(DescribePath(path), description) << path;
-  }
+  ExpectDescribed(kStateDirs);
 
   // An operator enables the agent; the purge below removes the link.
   const std::string systemctl = FindProgram("systemctl");
@@ -309,9 +311,7 @@ TEST_F(DebInstall, InstallRemovePurge) {
   }
   EXPECT_EQ(DescribePath("/etc/runnel/agent.toml"), "file root:root 0644");
   EXPECT_EQ(DescribePath("/etc/runnel/aggregator.toml"), "file root:root 0644");
-  for (const auto& [path, description] : kStateDirs) {
-    EXPECT_EQ(DescribePath(path), description) << path;
-  }
+  ExpectDescribed(kStateDirs);
   EXPECT_EQ(ReadFileOrEmpty(kMarker), "state\n");
 
   // Purge: configs, state and logs go; the user stays (Debian leaves system users).
