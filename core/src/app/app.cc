@@ -8,6 +8,7 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/daemon.h"
+#include "app/reload.h"
 #include "config/describe.h"
 #include "config/loader.h"
 #include "runnel/check.h"
@@ -100,16 +101,7 @@ int Main(const AppInfo& info, int argc, char** argv) {
   // Creating every component is part of validation: a plugin checks what its schema cannot
   // (a regex that does not compile, say). Nothing is started, no file is touched.
   MetricsRegistry metrics;
-  runtime::PipelineSpec spec;
-  spec.data_dir = cfg.global.data_dir;
-  spec.memory_limit = cfg.global.memory_limit;
-  spec.shutdown_timeout = cfg.global.shutdown_timeout;
-  spec.inputs = cfg.inputs;
-  spec.filters = cfg.filters;
-  spec.outputs = cfg.outputs;
-  spec.default_buffer =
-      info.disk_buffers_by_default ? runtime::BufferType::kDisk : runtime::BufferType::kMemory;
-  auto pipeline = runtime::Pipeline::Create(std::move(spec), registry, &metrics);
+  auto pipeline = runtime::Pipeline::Create(SpecFromConfig(info, cfg), registry, &metrics);
   if (!pipeline.has_value()) {
     std::cerr << pipeline.error().message() << "\n";
     return 1;
@@ -119,7 +111,12 @@ int Main(const AppInfo& info, int argc, char** argv) {
               << cfg.filters.size() << " filters, " << cfg.outputs.size() << " outputs)\n";
     return 0;
   }
-  return Run(**pipeline);
+  std::optional<LogLevel> level_override;
+  if (options->log_level.has_value()) {
+    level_override = level;
+  }
+  Reloader reloader(info, options->config, registry, metrics, level_override);
+  return Run(**pipeline, [&] { return reloader.Reload(**pipeline); });
 }
 
 }  // namespace runnel::app
