@@ -13,7 +13,7 @@
 #include <cstring>
 #include <map>
 
-#include "runnel/files/checkpoint.h"
+#include "runnel/files/checkpoint_store.h"
 #include "tests/integration/tail_support.h"
 
 namespace runnel::testing {
