@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 
+#include "runnel/batch.h"
 #include "runnel/files/checkpoint_store.h"
 #include "tests/integration/tail_support.h"
 
@@ -50,6 +51,44 @@ std::string CrashLine(int seq) {
   }
   buf[n++] = '\n';
   return std::string(buf, static_cast<size_t>(n));
+}
+
+std::string DefaultAgentConfig(const std::string& data_dir, const std::string& glob,
+                               uint16_t port) {
+  return "data_dir = \"" + data_dir + "\"\n[inputs.app]\ntype = \"tail\"\npaths = [\"" + glob +
+         "\"]\n[outputs.aggregator]\ntype = \"forward\"\ninputs = [\"app\"]\nservers = "
+         "[\"127.0.0.1:" +
+         std::to_string(port) + "\"]\n";
+}
+
+uint64_t CrashEntryBytes(const std::string& path) {
+  std::string line = CrashLine(1);
+  line.pop_back();
+  Batch batch;
+  BatchBuilder builder(&batch);
+  builder.BeginEntry(EventTime::Now(), 2);
+  builder.writer().Str("log");
+  builder.writer().Str(line);
+  builder.writer().Str("path");
+  builder.writer().Str(path);
+  return batch.bytes();
+}
+
+uint64_t DuplicateBoundPerKill(const AgentWindow& w) {
+  const uint64_t by_buffer = w.buffer_max_bytes / w.entry_bytes;
+  const uint64_t by_frames =
+      2 * std::max(w.max_in_flight_bytes / kCrashLineMinFrameBytes, w.batch_max_events);
+  return std::min(by_buffer, by_frames) + w.batch_max_events;
+}
+
+std::string DescribeDuplicateBound(const AgentWindow& w) {
+  return "min(" + std::to_string(w.buffer_max_bytes) + " buffer bytes / " +
+         std::to_string(w.entry_bytes) + " bytes per event, 2 x max(" +
+         std::to_string(w.max_in_flight_bytes) + " bytes in flight / " +
+         std::to_string(kCrashLineMinFrameBytes) + " bytes per line, " +
+         std::to_string(w.batch_max_events) + " lines per batch)) + " +
+         std::to_string(w.batch_max_events) + " = " + std::to_string(DuplicateBoundPerKill(w)) +
+         " lines";
 }
 
 std::chrono::milliseconds RandomMillis(std::mt19937_64& rng, int min_ms, int max_ms) {
@@ -174,9 +213,18 @@ void DeliveryTally::Add(std::string_view line) {
   if (count_.size() <= static_cast<size_t>(seq)) {
     count_.resize(std::max<size_t>(static_cast<size_t>(seq) + 1, 2 * count_.size()), 0);
   }
-  if (count_[static_cast<size_t>(seq)]++ == 0) {
+  const bool repeat = count_[static_cast<size_t>(seq)]++ > 0;
+  if (!repeat) {
     ++distinct_;
+    run_ = 0;
+  } else if (run_ > 0 && seq == previous_seq_ + 1) {
+    largest_run_ = std::max(largest_run_, ++run_);
+  } else {
+    run_ = 1;
+    ++runs_;
+    largest_run_ = std::max<uint64_t>(largest_run_, 1);
   }
+  previous_seq_ = seq;
 }
 
 uint64_t DeliveryTally::Missing(int written) const {
@@ -295,7 +343,9 @@ std::string AgentConfig(const std::string& data_dir, const std::string& glob, ui
          "refresh_interval = \"100ms\"\n"
          "poll_interval = \"20ms\"\n"
          "checkpoint_interval = \"100ms\"\n"
-         "batch_max_events = 500\n"
+         "batch_max_events = " +
+         std::to_string(kCrashAgentBatchEvents) +
+         "\n"
          "[outputs.aggregator]\n"
          "type = \"forward\"\n"
          "inputs = [\"app\"]\n"
@@ -304,7 +354,8 @@ std::string AgentConfig(const std::string& data_dir, const std::string& glob, ui
          "\"]\n"
          "retry_initial = \"20ms\"\n"
          "retry_max = \"200ms\"\n"
-         "max_in_flight_bytes = \"64KiB\"\n";
+         "max_in_flight_bytes = " +
+         std::to_string(kCrashAgentInFlightBytes) + "\n";
 }
 
 }  // namespace runnel::testing
