@@ -184,6 +184,9 @@ std::string DescribeDuplicateBound(const AgentWindow& window);
 // whose delivery the disk buffer had not recorded (delivered again after the restart), and the
 // one it had stored but whose id the dedupe window had not journalled yet (the agent sends it
 // again and it is stored again). A batch it had journalled is acknowledged again, not stored.
+// Each is one batch again from its first line, followed by lines not seen before (the next batch
+// stored), so each is a run of its own (DeliveryTally) of at most one batch. A longer run is two
+// batches stored twice back to back, which a dedupe window that forgot its ids makes.
 inline constexpr uint64_t kAggregatorDuplicateBatchesPerKill = 2;
 
 // A uniformly drawn duration in [min_ms, max_ms] milliseconds.

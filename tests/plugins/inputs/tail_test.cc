@@ -112,6 +112,12 @@ class TailTest : public ::testing::Test {
     })) << "waiting for "
         << name << " in " << path;
   }
+  // The offset of the checkpoint's only entry, as a restart would load it; ~0 unless it has
+  // exactly one.
+  uint64_t OnlyOffset() {
+    std::vector<files::CheckpointEntry> c = Checkpoint();
+    return c.size() == 1 ? c[0].offset : ~uint64_t{0};
+  }
   std::vector<files::CheckpointEntry> Checkpoint() {
     Result<std::vector<files::CheckpointEntry>> c =
         files::LoadCheckpoint(ctx_.StateDir() + "/checkpoint");
@@ -477,14 +483,14 @@ TEST_F(TailTest, AcknowledgedOffsetIsOnDiskAtOnce) {
   ASSERT_TRUE(emitter_.WaitForEvents(5));
   // The file is in the checkpoint from its start, at 0.
   ASSERT_EQ(Checkpoint().size(), 1u);
-  EXPECT_EQ(Checkpoint()[0].offset, 0u);
   EXPECT_EQ(Checkpoint()[0].path, Log("a.log"));
+  EXPECT_EQ(OnlyOffset(), 0u);
   emitter_.AckHeld(0, AckOutcome::kDelivered);  // line 1
-  EXPECT_EQ(Checkpoint().at(0).offset, 9u);
+  EXPECT_EQ(OnlyOffset(), 9u);
   emitter_.AckHeld(1, AckOutcome::kDelivered);  // line 3: not contiguous yet
-  EXPECT_EQ(Checkpoint().at(0).offset, 9u);
+  EXPECT_EQ(OnlyOffset(), 9u);
   emitter_.AckHeld(0, AckOutcome::kDelivered);  // line 2
-  EXPECT_EQ(Checkpoint().at(0).offset, 27u);
+  EXPECT_EQ(OnlyOffset(), 27u);
   // Nothing but the journal says so: the snapshot is the one written at start, without a.log.
   Result<std::string> snapshot = files::ReadWholeFile(ctx_.StateDir() + "/checkpoint");
   ASSERT_TRUE(snapshot.has_value());
@@ -533,7 +539,7 @@ TEST_F(TailTest, ConcurrentAcknowledgementsAreJournalled) {
     t.join();
   }
   EXPECT_EQ(emitter_.held(), 0u);
-  EXPECT_EQ(Checkpoint().at(0).offset, kLines * 9u);
+  EXPECT_EQ(OnlyOffset(), kLines * 9u);
 }
 
 TEST_F(TailTest, RestartNeitherLosesNorRepeats) {
