@@ -123,13 +123,8 @@ TEST(AggregatorCrashTest, KilledUnderLoadLosesNothingAcknowledged) {
       << tally.Missing(written) << " of " << written << " acknowledged lines missing; "
       << tally.DescribeMissing(written) << "\n"
       << LogTail(agg_log);
-  for (Process* p : {&*live, &agg}) {
-    const std::string& log = p == &agg ? agg_log : agent_log;
-    ASSERT_TRUE(p->Signal(SIGTERM).ok()) << LogTail(log);
-    Result<ExitStatus> exit = p->Wait(minutes(1));
-    ASSERT_TRUE(exit.has_value()) << LogTail(log);
-    EXPECT_TRUE(exit->exited && exit->code == 0) << exit->ToString() << "\n" << LogTail(log);
-  }
+  ASSERT_NO_FATAL_FAILURE(StopCleanly(*live, agent_log));
+  ASSERT_NO_FATAL_FAILURE(StopCleanly(agg, agg_log));
   EXPECT_EQ(CheckpointLag(checkpoint, logs), "");
   follow();
 
@@ -146,14 +141,9 @@ TEST(AggregatorCrashTest, KilledUnderLoadLosesNothingAcknowledged) {
   }
   const uint64_t bound = kAggregatorDuplicateBatchesPerKill * kCrashAgentBatchEvents;
   std::printf(
-      "lines written: %d, aggregator SIGKILLs: %d (%d after a stall), output lines: %llu, "
-      "duplicates: %llu in %llu runs, the largest %llu, corrupt: %llu, torn tails cut: %d; bound "
-      "per kill: %llu batches of at most %llu lines = %llu lines\n",
-      written, kills, stalls, static_cast<unsigned long long>(tally.lines()),
-      static_cast<unsigned long long>(tally.duplicates()),
-      static_cast<unsigned long long>(tally.duplicate_runs()),
-      static_cast<unsigned long long>(tally.largest_duplicate_run()),
-      static_cast<unsigned long long>(tally.corrupt()), torn,
+      "lines written: %d, aggregator SIGKILLs: %d (%d after a stall), %s, torn tails cut: %d; "
+      "bound per kill: %llu batches of at most %llu lines = %llu lines\n",
+      written, kills, stalls, DescribeDeliveries(tally).c_str(), torn,
       static_cast<unsigned long long>(kAggregatorDuplicateBatchesPerKill),
       static_cast<unsigned long long>(kCrashAgentBatchEvents),
       static_cast<unsigned long long>(bound));

@@ -9,11 +9,14 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "tests/testing/process.h"
 
 namespace runnel::testing {
 
@@ -188,6 +191,50 @@ std::string DescribeDuplicateBound(const AgentWindow& window);
 // stored), so each is a run of its own (DeliveryTally) of at most one batch. A longer run is two
 // batches stored twice back to back, which a dedupe window that forgot its ids makes.
 inline constexpr uint64_t kAggregatorDuplicateBatchesPerKill = 2;
+
+// "output lines: N, duplicates: D in R runs, the largest L, corrupt: C", for a test's summary.
+std::string DescribeDeliveries(const DeliveryTally& tally);
+
+// SIGTERM, then the exit within a minute, which must be 0 (gtest assertions, the end of `log`
+// in the message). Call under ASSERT_NO_FATAL_FAILURE.
+void StopCleanly(Process& process, const std::string& log);
+
+// An agent crash run (agent_crash_test, crash_duplicates_test). A runnel-aggregator
+// (AggregatorConfig) runs throughout; a PacedLineWriter writes logs/app.log; runnel-agent
+// (`agent_config` of the glob logs/app.log*) is killed with SIGKILL `kills` times, each a random
+// min_life_ms..max_life_ms after it was started, and started again on the same data_dir. With
+// `stall_half`, in half of its lives the aggregator is stopped (SIGSTOP) from a random moment
+// until the kill, so the agent dies holding lines it has sent and not had acknowledged. Then the
+// last agent runs until every line written is in the output and its checkpoint is at the end of
+// every file, and both stop cleanly.
+struct AgentKillScenario {
+  std::string (*agent_config)(const std::string& data_dir, const std::string& glob,
+                              uint16_t port) = nullptr;
+  int lines_per_second = 0;
+  int rotate_min_lines = 0;  // PacedLineWriter's; 0: no rotation
+  int rotate_max_lines = 0;
+  int kills = 0;
+  int min_life_ms = 0;
+  int max_life_ms = 0;
+  bool stall_half = false;
+};
+struct AgentKillOutcome {
+  int written = 0;
+  int rotations = 0;
+  int stalls = 0;
+  std::string logs;                    // the directory written, under the run's `root`
+  std::optional<DeliveryTally> tally;  // the aggregator's output, once read
+};
+// Runs `scenario` under the directory `root`, drawing the moments from `rng` (gtest assertions:
+// call under ASSERT_NO_FATAL_FAILURE). What is lost or corrupt and how many duplicates are
+// allowed are the caller's to check, on *outcome.
+void RunAgentKills(const AgentKillScenario& scenario, const std::string& root, std::mt19937_64& rng,
+                   AgentKillOutcome* outcome);
+// Prints the run's summary and checks it (gtest expectations): no line missing, none corrupt,
+// no run of duplicates over DuplicateBoundPerKill(window), and no more duplicates than that
+// times the kills.
+void ExpectBoundedDuplicates(const AgentKillScenario& scenario, const AgentKillOutcome& outcome,
+                             const AgentWindow& window);
 
 // A uniformly drawn duration in [min_ms, max_ms] milliseconds.
 std::chrono::milliseconds RandomMillis(std::mt19937_64& rng, int min_ms, int max_ms);
