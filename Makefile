@@ -5,7 +5,7 @@ BUILD_TYPE ?= Release
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test bench asan clean
+.PHONY: all deps configure build run test bench asan deb clean
 
 all: build
 
@@ -26,6 +26,11 @@ test: build
 
 bench: build
 	@bench/run-all $(BUILD_DIR)
+
+# The Debian package (cmake/RunnelPackaging.cmake, docs/operations.md), from the Release build.
+deb: build
+	@cd $(BUILD_DIR) && out=$$(cpack -G DEB 2>&1) || { echo "$$out" >&2; exit 1; }; \
+		echo "$$out" | sed -n 's|^CPack: - package: \(.*\) generated\.$$|\1|p'
 
 # Sanitizer build of everything, tests included. Any UBSan report fails the run.
 asan:

@@ -1,5 +1,7 @@
 #include "runnel/config_node.h"
 
+#include <algorithm>
+
 #include "runnel/check.h"
 
 namespace runnel {
@@ -9,6 +11,28 @@ std::string SourceLocation::ToString() const {
     return file;
   }
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+bool ConfigNode::SameSettings(const ConfigNode& other) const {
+  return kind_ == other.kind_ && name_ == other.name_ && type_ == other.type_ &&
+         SameValues(other, [](const std::string&) { return true; });
+}
+
+bool ConfigNode::SameValues(const ConfigNode& other,
+                            const std::function<bool(const std::string& key)>& select) const {
+  auto selected = [&](const std::map<std::string, ConfigValue>& values) {
+    std::vector<std::pair<const std::string*, const ConfigValue::Value*>> out;
+    for (const auto& [key, value] : values) {
+      if (select(key)) {
+        out.emplace_back(&key, &value.value);
+      }
+    }
+    return out;
+  };
+  auto mine = selected(values_);
+  auto theirs = selected(other.values_);
+  return std::equal(mine.begin(), mine.end(), theirs.begin(), theirs.end(),
+                    [](const auto& a, const auto& b) { return *a.first == *b.first && *a.second == *b.second; });
 }
 
 const ConfigValue& ConfigNode::Get(const std::string& key) const {

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,9 +13,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <thread>
 
-#include "runnel/files/checkpoint.h"
+#include "gtest/gtest.h"
+#include "runnel/batch.h"
+#include "runnel/files/checkpoint_store.h"
 #include "tests/integration/tail_support.h"
+#include "tests/testing/capture_emitter.h"  // PollUntil
+#include "tests/testing/file_helpers.h"
+#include "tests/testing/loopback.h"
+#include "tests/testing/runnel_binary.h"
 
 namespace runnel::testing {
 
@@ -50,6 +58,44 @@ std::string CrashLine(int seq) {
   }
   buf[n++] = '\n';
   return std::string(buf, static_cast<size_t>(n));
+}
+
+std::string DefaultAgentConfig(const std::string& data_dir, const std::string& glob,
+                               uint16_t port) {
+  return "data_dir = \"" + data_dir + "\"\n[inputs.app]\ntype = \"tail\"\npaths = [\"" + glob +
+         "\"]\n[outputs.aggregator]\ntype = \"forward\"\ninputs = [\"app\"]\nservers = "
+         "[\"127.0.0.1:" +
+         std::to_string(port) + "\"]\n";
+}
+
+uint64_t CrashEntryBytes(const std::string& path) {
+  std::string line = CrashLine(1);
+  line.pop_back();
+  Batch batch;
+  BatchBuilder builder(&batch);
+  builder.BeginEntry(EventTime::Now(), 2);
+  builder.writer().Str("log");
+  builder.writer().Str(line);
+  builder.writer().Str("path");
+  builder.writer().Str(path);
+  return batch.bytes();
+}
+
+uint64_t DuplicateBoundPerKill(const AgentWindow& w) {
+  const uint64_t by_buffer = w.buffer_max_bytes / w.entry_bytes;
+  const uint64_t by_frames =
+      2 * std::max(w.max_in_flight_bytes / kCrashLineMinFrameBytes, w.batch_max_events);
+  return std::min(by_buffer, by_frames) + w.batch_max_events;
+}
+
+std::string DescribeDuplicateBound(const AgentWindow& w) {
+  return "min(" + std::to_string(w.buffer_max_bytes) + " buffer bytes / " +
+         std::to_string(w.entry_bytes) + " bytes per event, 2 x max(" +
+         std::to_string(w.max_in_flight_bytes) + " bytes in flight / " +
+         std::to_string(kCrashLineMinFrameBytes) + " bytes per line, " +
+         std::to_string(w.batch_max_events) + " lines per batch)) + " +
+         std::to_string(w.batch_max_events) + " = " + std::to_string(DuplicateBoundPerKill(w)) +
+         " lines";
 }
 
 std::chrono::milliseconds RandomMillis(std::mt19937_64& rng, int min_ms, int max_ms) {
@@ -174,9 +220,18 @@ void DeliveryTally::Add(std::string_view line) {
   if (count_.size() <= static_cast<size_t>(seq)) {
     count_.resize(std::max<size_t>(static_cast<size_t>(seq) + 1, 2 * count_.size()), 0);
   }
-  if (count_[static_cast<size_t>(seq)]++ == 0) {
+  const bool repeat = count_[static_cast<size_t>(seq)]++ > 0;
+  if (!repeat) {
     ++distinct_;
+    run_ = 0;
+  } else if (run_ > 0 && seq == previous_seq_ + 1) {
+    largest_run_ = std::max(largest_run_, ++run_);
+  } else {
+    run_ = 1;
+    ++runs_;
+    largest_run_ = std::max<uint64_t>(largest_run_, 1);
   }
+  previous_seq_ = seq;
 }
 
 uint64_t DeliveryTally::Missing(int written) const {
@@ -295,7 +350,9 @@ std::string AgentConfig(const std::string& data_dir, const std::string& glob, ui
          "refresh_interval = \"100ms\"\n"
          "poll_interval = \"20ms\"\n"
          "checkpoint_interval = \"100ms\"\n"
-         "batch_max_events = 500\n"
+         "batch_max_events = " +
+         std::to_string(kCrashAgentBatchEvents) +
+         "\n"
          "[outputs.aggregator]\n"
          "type = \"forward\"\n"
          "inputs = [\"app\"]\n"
@@ -304,7 +361,128 @@ std::string AgentConfig(const std::string& data_dir, const std::string& glob, ui
          "\"]\n"
          "retry_initial = \"20ms\"\n"
          "retry_max = \"200ms\"\n"
-         "max_in_flight_bytes = \"64KiB\"\n";
+         "max_in_flight_bytes = " +
+         std::to_string(kCrashAgentInFlightBytes) + "\n";
+}
+
+std::string DescribeDeliveries(const DeliveryTally& tally) {
+  return "output lines: " + std::to_string(tally.lines()) +
+         ", duplicates: " + std::to_string(tally.duplicates()) + " in " +
+         std::to_string(tally.duplicate_runs()) + " runs, the largest " +
+         std::to_string(tally.largest_duplicate_run()) +
+         ", corrupt: " + std::to_string(tally.corrupt());
+}
+
+void StopCleanly(Process& process, const std::string& log) {
+  ASSERT_TRUE(process.Signal(SIGTERM).ok()) << LogTail(log);
+  Result<ExitStatus> exit = process.Wait(std::chrono::minutes(1));
+  ASSERT_TRUE(exit.has_value()) << LogTail(log);
+  EXPECT_TRUE(exit->exited && exit->code == 0) << exit->ToString() << "\n" << LogTail(log);
+}
+
+void RunAgentKills(const AgentKillScenario& scenario, const std::string& root, std::mt19937_64& rng,
+                   AgentKillOutcome* outcome) {
+  using std::chrono::milliseconds;
+  const std::string agent = RunnelBinaryPath("runnel-agent");
+  const std::string aggregator = RunnelBinaryPath("runnel-aggregator");
+  ASSERT_TRUE(RunnelBinariesFound()) << kRunnelBinariesNotFound;
+  const std::string logs = outcome->logs = root + "/logs";
+  ASSERT_EQ(mkdir(logs.c_str(), 0755), 0);
+  const std::string out = root + "/out.jsonl";
+  const std::string agg_log = root + "/aggregator.stderr";
+  const std::string agent_log = root + "/agent.stderr";
+  // The aggregator runs throughout: port 0, the port it logs.
+  ASSERT_TRUE(WriteFile(root + "/aggregator.toml", AggregatorConfig(root + "/aggregator", 0, out)));
+  Result<Process> agg =
+      Process::Spawn({{aggregator, "-c", root + "/aggregator.toml"}, "", agg_log, ""});
+  ASSERT_TRUE(agg.has_value()) << agg.error().ToString();
+  const uint16_t port = WaitForLoggedPort(agg_log, "inputs.fwd", *agg);
+  ASSERT_NE(port, 0) << LogTail(agg_log);
+
+  const std::string agent_config = root + "/agent.toml";
+  ASSERT_TRUE(
+      WriteFile(agent_config, scenario.agent_config(root + "/agent", logs + "/app.log*", port)));
+  auto start_agent = [&] {
+    Result<Process> p = Process::Spawn({{agent, "-c", agent_config}, "", agent_log, ""});
+    EXPECT_TRUE(p.has_value()) << p.error().ToString();
+    return p.has_value() ? std::move(*p) : Process();
+  };
+  Process live = start_agent();
+  PacedLineWriter writer({.path = logs + "/app.log",
+                          .lines_per_second = scenario.lines_per_second,
+                          .rotate_min_lines = scenario.rotate_min_lines,
+                          .rotate_max_lines = scenario.rotate_max_lines,
+                          .seed = rng()});
+  writer.Start();
+  for (int k = 1; k <= scenario.kills; ++k) {
+    // A random moment. When the aggregator stalls (SIGSTOP) from a random point on, the agent
+    // dies holding lines it has read and not had acknowledged: in its queue, or sent.
+    const milliseconds life = RandomMillis(rng, scenario.min_life_ms, scenario.max_life_ms);
+    const bool stall = scenario.stall_half && rng() % 2 == 0;
+    const milliseconds stall_at =
+        stall ? RandomMillis(rng, 0, static_cast<int>(life.count())) : life;
+    std::this_thread::sleep_for(stall_at);  // a moment, not a sync
+    if (stall) {
+      ASSERT_TRUE(agg->Signal(SIGSTOP).ok()) << LogTail(agg_log);
+      ++outcome->stalls;
+    }
+    std::this_thread::sleep_for(life - stall_at);
+    ASSERT_TRUE(live.running()) << "runnel-agent exited on its own before kill " << k << "\n"
+                                << LogTail(agent_log);
+    live.Kill();
+    if (stall) {
+      ASSERT_TRUE(agg->Signal(SIGCONT).ok()) << LogTail(agg_log);
+    }
+    ASSERT_TRUE(AppendFile(agent_log, "----- test: SIGKILL " + std::to_string(k) + " -----\n"));
+    live = start_agent();
+  }
+  const int written = outcome->written = writer.Stop();
+  outcome->rotations = writer.rotations();
+  ASSERT_EQ(writer.error(), "");
+  ASSERT_GT(written, 0);
+
+  // The last agent runs until every line is in the output.
+  OutputFollower follower(out);
+  DeliveryTally& tally = outcome->tally.emplace(logs + "/app.log");
+  auto follow = [&] { follower.Follow([&](std::string_view line) { tally.Add(line); }); };
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        follow();
+        return tally.distinct() >= static_cast<uint64_t>(written) || !live.running();
+      },
+      std::chrono::minutes(3)))
+      << tally.Missing(written) << " of " << written << " lines missing after 3 minutes; "
+      << tally.DescribeMissing(written) << "\n"
+      << LogTail(agent_log);
+  EXPECT_TRUE(live.running()) << LogTail(agent_log);
+  // Everything is acknowledged, so the checkpoint reaches the end of every file.
+  const std::string checkpoint = root + "/agent/inputs.app/checkpoint";
+  std::string lag;
+  EXPECT_TRUE(PollUntil([&] { return (lag = CheckpointLag(checkpoint, logs)).empty(); },
+                        std::chrono::seconds(30)))
+      << lag;
+  ASSERT_NO_FATAL_FAILURE(StopCleanly(live, agent_log));
+  ASSERT_NO_FATAL_FAILURE(StopCleanly(*agg, agg_log));
+  EXPECT_EQ(CheckpointLag(checkpoint, logs), "");
+  follow();
+}
+
+void ExpectBoundedDuplicates(const AgentKillScenario& scenario, const AgentKillOutcome& outcome,
+                             const AgentWindow& window) {
+  ASSERT_TRUE(outcome.tally.has_value());
+  const DeliveryTally& tally = *outcome.tally;
+  const uint64_t bound = DuplicateBoundPerKill(window);
+  std::printf(
+      "lines written: %d (%d rotations), SIGKILLs: %d (%d with the aggregator stalled), %s; "
+      "bound per kill: %s\n",
+      outcome.written, outcome.rotations, scenario.kills, outcome.stalls,
+      DescribeDeliveries(tally).c_str(), DescribeDuplicateBound(window).c_str());
+  std::fflush(stdout);
+  EXPECT_EQ(tally.Missing(outcome.written), 0u) << tally.DescribeMissing(outcome.written);
+  EXPECT_EQ(tally.corrupt(), 0u) << "output lines that are not lines written:\n"
+                                 << tally.DescribeCorrupt();
+  EXPECT_LE(tally.largest_duplicate_run(), bound);
+  EXPECT_LE(tally.duplicates(), static_cast<uint64_t>(scenario.kills) * bound);
 }
 
 }  // namespace runnel::testing

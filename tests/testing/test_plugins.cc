@@ -12,9 +12,14 @@ class ScriptInput : public Input, public AckReceiver {
   Status Start(Emitter& emitter) override {
     std::lock_guard<std::mutex> lock(t_->mu_);
     t_->inputs_[name_].emitter = &emitter;
+    t_->inputs_[name_].script = this;
+    ++t_->lifecycle_[name_].started;
     return OkStatus();
   }
-  void Stop() override {}
+  void Stop() override {
+    std::lock_guard<std::mutex> lock(t_->mu_);
+    ++t_->lifecycle_[name_].stopped;
+  }
   void OnAck(uint64_t cookie, AckOutcome outcome) override {
     {
       std::lock_guard<std::mutex> lock(t_->mu_);
@@ -26,7 +31,6 @@ class ScriptInput : public Input, public AckReceiver {
     }
     t_->cv_.notify_all();
   }
-  uint64_t next_cookie = 0;
 
  private:
   TestPlugins* t_;
@@ -52,7 +56,17 @@ class TagFilter : public Filter {
 
 class CaptureOutput : public Output {
  public:
-  CaptureOutput(TestPlugins* t, std::string name) : t_(t), name_(std::move(name)) {}
+  CaptureOutput(TestPlugins* t, std::string name, std::string prefix, bool fail)
+      : t_(t), name_(std::move(name)), prefix_(std::move(prefix)), fail_(fail) {}
+  Status Start() override {
+    std::lock_guard<std::mutex> lock(t_->mu_);
+    ++t_->lifecycle_[name_].started;
+    return OkStatus();
+  }
+  void Stop() override {
+    std::lock_guard<std::mutex> lock(t_->mu_);
+    ++t_->lifecycle_[name_].stopped;
+  }
   WriteResult Write(const Batch& batch) override {
     std::unique_lock<std::mutex> lock(t_->mu_);
     TestPlugins::OutputState& s = t_->outputs_[name_];
@@ -67,6 +81,9 @@ class CaptureOutput : public Output {
       --s.reject_next;
       return WriteResult::Rejected("told to reject");
     }
+    if (fail_) {
+      return WriteResult::Retry("configured to fail", std::chrono::milliseconds(1));
+    }
     std::string text;
     JsonWriter json("", JsonTimeFormat::kRfc3339);
     Status st = json.AppendBatchLines(batch, &text);
@@ -76,7 +93,7 @@ class CaptureOutput : public Output {
     size_t start = 0;
     while (start < text.size()) {
       size_t nl = text.find('\n', start);
-      s.lines.push_back(text.substr(start, nl - start));
+      s.lines.push_back(prefix_ + text.substr(start, nl - start));
       start = nl + 1;
     }
     t_->cv_.notify_all();
@@ -86,6 +103,8 @@ class CaptureOutput : public Output {
  private:
   TestPlugins* t_;
   std::string name_;
+  std::string prefix_;
+  bool fail_;
 };
 
 class RemoteOutput : public Output {
@@ -142,7 +161,10 @@ void TestPlugins::Register(PluginRegistry& registry) {
   in.create_input = [this](const ConfigNode& n, PluginContext&) -> Result<std::unique_ptr<Input>> {
     auto input = std::make_unique<ScriptInput>(this, n.name());
     std::lock_guard<std::mutex> lock(mu_);
-    inputs_[n.name()].script = input.get();
+    if (inputs_[n.name()].script == nullptr) {
+      inputs_[n.name()].script = input.get();
+    }
+    ++lifecycle_[n.name()].created;
     return input;
   };
   (void)registry.Register(std::move(in));
@@ -150,7 +172,10 @@ void TestPlugins::Register(PluginRegistry& registry) {
   PluginInfo f;
   f.name = "tag";
   f.kind = PluginKind::kFilter;
-  f.create_filter = [](const ConfigNode& n, PluginContext&) -> Result<std::unique_ptr<Filter>> {
+  f.create_filter = [this](const ConfigNode& n,
+                           PluginContext&) -> Result<std::unique_ptr<Filter>> {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++lifecycle_[n.name()].created;
     return std::make_unique<TagFilter>(n.GetString("key"), n.GetString("value"));
   };
   (void)registry.Register(std::move(f));
@@ -160,7 +185,11 @@ void TestPlugins::Register(PluginRegistry& registry) {
   out.kind = PluginKind::kOutput;
   out.create_output = [this](const ConfigNode& n,
                              PluginContext&) -> Result<std::unique_ptr<Output>> {
-    return std::make_unique<CaptureOutput>(this, n.name());
+    std::lock_guard<std::mutex> lock(mu_);
+    ++lifecycle_[n.name()].created;
+    return std::make_unique<CaptureOutput>(this, n.name(),
+                                           n.Has("prefix") ? n.GetString("prefix") : "",
+                                           n.Has("fail") && n.GetBool("fail"));
   };
   (void)registry.Register(std::move(out));
 
@@ -227,13 +256,15 @@ Status TestPlugins::Emit(const std::string& input, const std::vector<std::string
 Status TestPlugins::EmitBatch(const std::string& input, Batch batch) {
   Emitter* emitter;
   ScriptInput* script;
+  uint64_t cookie;
   {
     std::lock_guard<std::mutex> lock(mu_);
     emitter = inputs_[input].emitter;
     script = inputs_[input].script;
+    cookie = inputs_[input].next_cookie++;
   }
   batch.id = BatchId::Random();
-  batch.ack = AckHandle::Create(script, script->next_cookie++);
+  batch.ack = AckHandle::Create(script, cookie);
   return emitter->Emit(std::move(batch));
 }
 
@@ -289,6 +320,21 @@ void TestPlugins::Release(const std::string& output) {
     outputs_[output].held = false;
   }
   cv_.notify_all();
+}
+
+int TestPlugins::Created(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lifecycle_[name].created;
+}
+
+int TestPlugins::Started(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lifecycle_[name].started;
+}
+
+int TestPlugins::Stopped(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lifecycle_[name].stopped;
 }
 
 int TestPlugins::WriteCalls(const std::string& output) {

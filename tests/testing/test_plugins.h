@@ -3,8 +3,10 @@
 //   input  "script":  emits the batches a test hands it; records each batch's acknowledgement.
 //   filter "tag":     sets field `key` to `value` on every event; drops events whose "log" is
 //                     "drop me".
-//   output "capture": keeps every delivered event as a JSON line; can be told to ask for retries,
-//                     to reject, or to hold writes until released.
+//   output "capture": keeps every delivered event as a JSON line (with an optional `prefix`
+//                     setting, prepended to each); can be told to ask for retries, to reject, or
+//                     to hold writes until released; with `fail = true` every write asks for a
+//                     retry.
 //   output "remote":  completes later (like a forward output waiting for acks): keeps what it is
 //                     handed, at most 2 batches in flight, until the test acknowledges them.
 //   output "remote_zstd": a "remote" that takes zstd batches from a disk buffer (takes_zstd).
@@ -37,7 +39,12 @@ class TestPlugins {
   Status EmitBatch(const std::string& input, Batch batch);
   // Marks `input` as finished (Emitter::Finished).
   void Finish(const std::string& input);
-  // Acks received by `input` so far: cookie order, one outcome per batch.
+  // Instances created, started and stopped of the component named `name` (an input or output;
+  // filters count only their instances, one per routing tree), across reloads.
+  int Created(const std::string& name);
+  int Started(const std::string& name);
+  int Stopped(const std::string& name);
+  // Acks received by `input` so far (all its instances): emission order, one outcome per batch.
   std::vector<AckOutcome> Acks(const std::string& input);
   // Waits up to `timeout` until `input` has `n` acks.
   bool WaitForAcks(const std::string& input, size_t n, std::chrono::milliseconds timeout);
@@ -72,7 +79,12 @@ class TestPlugins {
     Emitter* emitter = nullptr;
     ScriptInput* script = nullptr;
     std::vector<AckOutcome> acks;
+    uint64_t next_cookie = 0;
   };
+  struct Lifecycle {
+    int created = 0, started = 0, stopped = 0;
+  };
+  std::map<std::string, Lifecycle> lifecycle_;
   struct OutputState {
     std::vector<std::string> lines;
     int fail_next = 0;

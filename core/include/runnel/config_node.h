@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -58,6 +59,13 @@ class ConfigNode {
   const StringMap& GetStringMap(const std::string& key) const;
   std::chrono::milliseconds GetDuration(const std::string& key) const;
   uint64_t GetSize(const std::string& key) const;
+
+  // Whether `other` configures a component the same way: the same kind, name, type and values
+  // (positions and inputs() are not compared: the wiring is the pipeline graph's business).
+  bool SameSettings(const ConfigNode& other) const;
+  // Whether the values of the keys `select` accepts are the same in both (set, or not, alike).
+  bool SameValues(const ConfigNode& other,
+                  const std::function<bool(const std::string& key)>& select) const;
 
   // An InvalidArgument status for a bad value of `key`, positioned where it was set:
   // "conf.toml:12:9: filters.parse (parse): key 'regex': <message>".

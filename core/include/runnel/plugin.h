@@ -6,6 +6,10 @@
 //   outputs: Start() ... Write()* ... Stop()
 //   inputs:  Start(emitter) ... Stop() ... OnDrained()
 // Filters are synchronous and never block on I/O.
+// A reload (SIGHUP) may replace an instance by one with new settings and the same id, hence the
+// same state directory: the new output's Start comes after the old one's Stop returned, and the
+// new input's Start after the old one's OnDrained returned (by then every batch it emitted has
+// been acknowledged, or will not be).
 
 #include <chrono>
 #include <cstdint>

@@ -47,4 +47,39 @@ Result<std::unique_ptr<api::AdminServer>> StartAdminApi(const config::ApiConfig&
   return std::move(*server);
 }
 
+Status AdminApi::Apply(const config::ApiConfig& next, runtime::Pipeline& pipeline,
+                       MetricsRegistry& metrics) {
+  if (next == config) {
+    return OkStatus();
+  }
+  const bool same_address =
+      next.enabled == config.enabled && next.host == config.host && next.port == config.port;
+  if (same_address && server != nullptr) {
+    server->SetHandlers(PipelineHandlers(next, pipeline, metrics));
+    config = next;
+    return OkStatus();
+  }
+  auto started = StartAdminApi(next, pipeline, metrics);
+  if (!started.has_value() && server != nullptr && next.port == config.port &&
+      started.error().code() == StatusCode::kUnavailable) {
+    // The old server holds the port (the same port on another host address).
+    server->Stop();
+    started = StartAdminApi(next, pipeline, metrics);
+    if (!started.has_value()) {
+      auto again = StartAdminApi(config, pipeline, metrics);
+      server = again.has_value() ? std::move(*again) : nullptr;
+      return started.error();
+    }
+  }
+  if (!started.has_value()) {
+    return started.error();
+  }
+  if (server != nullptr) {
+    server->Stop();
+  }
+  server = std::move(*started);
+  config = next;
+  return OkStatus();
+}
+
 }  // namespace runnel::app

@@ -3,10 +3,9 @@
 // the process's MetricsRegistry, and starts the server when [api] asks for one.
 //
 // The handlers read the pipeline they were made for, so they must be replaced (or the server
-// stopped) before that pipeline is destroyed: a reload that swaps pipelines calls
-// server->SetHandlers(PipelineHandlers(...)) with the new one, and restarts the server (Stop,
-// then StartAdminApi) when api.address changed. The registry and the build info gauge are per
-// process.
+// stopped) before that pipeline is destroyed. A reload changes the pipeline in place, so the
+// handlers stay valid; AdminApi::Apply follows a changed [api]. The registry and the build info
+// gauge are per process.
 
 #include <memory>
 
@@ -29,5 +28,20 @@ api::AdminHandlers PipelineHandlers(const config::ApiConfig& api, runtime::Pipel
 Result<std::unique_ptr<api::AdminServer>> StartAdminApi(const config::ApiConfig& api,
                                                         runtime::Pipeline& pipeline,
                                                         MetricsRegistry& metrics);
+
+// The admin API as configured now, for a reload to change.
+struct AdminApi {
+  config::ApiConfig config;
+  std::unique_ptr<api::AdminServer> server;  // null when [api] is off
+
+  // Follows `next` (after a reload): nothing when it is the same; new handlers when only
+  // health_window changed; a new server when the address changed or the API was turned on or
+  // off. The new server is started before the old one stops; when it keeps the port (on another
+  // host address) and finds it taken, the old one is stopped first and started again should the
+  // new one fail. Errors: the new server did not start ("api.address ...: ..."); the API then
+  // goes on as before.
+  Status Apply(const config::ApiConfig& next, runtime::Pipeline& pipeline,
+               MetricsRegistry& metrics);
+};
 
 }  // namespace runnel::app

@@ -9,6 +9,7 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/daemon.h"
+#include "app/reload.h"
 #include "config/describe.h"
 #include "config/loader.h"
 #include "runnel/check.h"
@@ -101,16 +102,7 @@ int Main(const AppInfo& info, int argc, char** argv) {
   // Creating every component is part of validation: a plugin checks what its schema cannot
   // (a regex that does not compile, say). Nothing is started, no file is touched.
   MetricsRegistry metrics;
-  runtime::PipelineSpec spec;
-  spec.data_dir = cfg.global.data_dir;
-  spec.memory_limit = cfg.global.memory_limit;
-  spec.shutdown_timeout = cfg.global.shutdown_timeout;
-  spec.inputs = cfg.inputs;
-  spec.filters = cfg.filters;
-  spec.outputs = cfg.outputs;
-  spec.default_buffer =
-      info.disk_buffers_by_default ? runtime::BufferType::kDisk : runtime::BufferType::kMemory;
-  auto pipeline = runtime::Pipeline::Create(std::move(spec), registry, &metrics);
+  auto pipeline = runtime::Pipeline::Create(SpecFromConfig(info, cfg), registry, &metrics);
   if (!pipeline.has_value()) {
     std::cerr << pipeline.error().message() << "\n";
     return 1;
@@ -120,13 +112,19 @@ int Main(const AppInfo& info, int argc, char** argv) {
               << cfg.filters.size() << " filters, " << cfg.outputs.size() << " outputs)\n";
     return 0;
   }
+  std::optional<LogLevel> level_override;
+  if (options->log_level.has_value()) {
+    level_override = level;
+  }
   // Up before the pipeline starts (/ready says "starting") and until its drain is over.
   auto api = StartAdminApi(cfg.global.api, **pipeline, metrics);
   if (!api.has_value()) {
     RUNNEL_LOG(kError, "") << "start-up failed: " << api.error().message();
     return 1;
   }
-  return Run(**pipeline);
+  AdminApi admin{cfg.global.api, std::move(*api)};
+  Reloader reloader(info, options->config, registry, metrics, level_override, &admin);
+  return Run(**pipeline, [&] { return reloader.Reload(**pipeline); });
 }
 
 }  // namespace runnel::app

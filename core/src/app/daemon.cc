@@ -7,6 +7,7 @@
 #include <cstring>
 #include <thread>
 
+#include "app/notify.h"
 #include "runnel/logging.h"
 
 namespace runnel::app {
@@ -30,14 +31,26 @@ void BlockSignals() {
   signal(SIGPIPE, SIG_IGN);  // a closed socket or pipe is an error value, not a death
 }
 
-int Run(runtime::Pipeline& pipeline) {
+int Run(runtime::Pipeline& pipeline, const std::function<Status()>& reload) {
+  Notifier notifier = Notifier::FromEnvironment();
+  auto notify = [&notifier](const std::string& state) {
+    Status s = notifier.Send(state);
+    if (!s.ok()) {
+      RUNNEL_LOG_EVERY(kWarn, "", std::chrono::seconds(60)) << s.message();
+    }
+  };
   Status started = pipeline.Start();
   if (!started.ok()) {
     RUNNEL_LOG(kError, "") << "start-up failed: " << started.message();
+    notify("STATUS=start-up failed: " + started.message());
     pipeline.Shutdown();
     return 1;
   }
   RUNNEL_LOG(kInfo, "") << "runnel started";
+  notify("READY=1\nSTATUS=running");
+  // A write that never returns (a wedged output) stops the pings, so the manager restarts us.
+  const auto max_stall = notifier.watchdog_interval().value_or(std::chrono::microseconds(0));
+  Watchdog watchdog(&notifier, [&pipeline, max_stall] { return pipeline.CheckLiveness(max_stall); });
 
   // Turns "every input finished" into a signal, so the main thread waits on signals only.
   std::thread finisher([&pipeline] {
@@ -52,12 +65,15 @@ int Run(runtime::Pipeline& pipeline) {
       continue;
     }
     if (sig == SIGHUP) {
-      RUNNEL_LOG(kWarn, "") << "SIGHUP: configuration reload is not supported yet; "
-                               "restart the process to apply a changed configuration";
+      notify("RELOADING=1\nSTATUS=reloading the configuration");
+      Status reloaded = reload();
+      notify(reloaded.ok() ? "READY=1\nSTATUS=running"
+                           : "READY=1\nSTATUS=running; the last reload failed (see the log)");
       continue;
     }
     break;
   }
+  notify("STOPPING=1\nSTATUS=draining");
   const bool one_shot = sig == SIGUSR1;
   if (!one_shot) {
     RUNNEL_LOG(kInfo, "") << "received " << strsignal(sig)

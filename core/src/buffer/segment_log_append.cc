@@ -240,6 +240,15 @@ Result<uint64_t> SegmentLog::Append(const EntryData& entry) {
   return seq;
 }
 
+void SegmentLog::SetLimits(uint64_t max_bytes, WhenFull when_full, SyncPolicy sync,
+                           std::chrono::milliseconds sync_interval) {
+  std::lock_guard lock(state_->mu);
+  state_->options.max_bytes = max_bytes;
+  state_->options.when_full = when_full;
+  state_->options.sync = sync;
+  state_->options.sync_interval = sync_interval;
+}
+
 Status SegmentLog::Sync() {
   std::lock_guard lock(state_->mu);
   if (state_->SyncLocked() != 0) {

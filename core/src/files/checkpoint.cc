@@ -3,12 +3,15 @@
 #include <charconv>
 #include <cstdio>
 
-#include "runnel/files/atomic_file.h"
+#include "buffer/segment_format.h"
+#include "runnel/files/journal.h"
 
 namespace runnel::files {
 namespace {
 
-constexpr std::string_view kHeader = "runnel-checkpoint 1";
+constexpr std::string_view kHeaderV1 = "runnel-checkpoint 1";
+constexpr std::string_view kHeader = "runnel-checkpoint 2";
+constexpr std::string_view kJournalLine = "journal ";
 
 void AppendEscaped(std::string* out, std::string_view path) {
   for (char c : path) {
@@ -39,6 +42,12 @@ std::string Unescape(std::string_view s) {
   return out;
 }
 
+// Parses all of `s` as an unsigned decimal number.
+bool ParseNumber(std::string_view s, uint64_t* value) {
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *value);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
 // Parses the next space-terminated unsigned number of `line` in `base`.
 bool NextNumber(std::string_view* line, uint64_t* value, int base = 10) {
   size_t space = line->find(' ');
@@ -55,8 +64,12 @@ bool NextNumber(std::string_view* line, uint64_t* value, int base = 10) {
 
 }  // namespace
 
-std::string EncodeCheckpoint(const std::vector<CheckpointEntry>& entries) {
+std::string EncodeCheckpoint(const CheckpointSnapshot& snapshot) {
+  const std::vector<CheckpointEntry>& entries = snapshot.entries;
   std::string out(kHeader);
+  out.push_back('\n');
+  out.append(kJournalLine);
+  out.append(std::to_string(snapshot.journal_seq));
   out.push_back('\n');
   char buf[128];
   for (const CheckpointEntry& e : entries) {
@@ -73,10 +86,12 @@ std::string EncodeCheckpoint(const std::vector<CheckpointEntry>& entries) {
   return out;
 }
 
-Result<std::vector<CheckpointEntry>> DecodeCheckpoint(std::string_view text) {
-  std::vector<CheckpointEntry> entries;
+Result<CheckpointSnapshot> DecodeCheckpoint(std::string_view text) {
+  CheckpointSnapshot snapshot;
+  std::vector<CheckpointEntry>& entries = snapshot.entries;
   int line_no = 0;
   bool ended = false;
+  bool v2 = false;
   while (!text.empty()) {
     size_t nl = text.find('\n');
     if (nl == std::string_view::npos) {
@@ -90,16 +105,22 @@ Result<std::vector<CheckpointEntry>> DecodeCheckpoint(std::string_view text) {
       return Err(DataLoss(where + ": data after the end line"));
     }
     if (line_no == 1) {
-      if (line != kHeader) {
-        return Err(DataLoss(where + ": not a runnel checkpoint (version 1)"));
+      if (line != kHeader && line != kHeaderV1) {
+        return Err(DataLoss(where + ": not a runnel checkpoint (version 1 or 2)"));
+      }
+      v2 = line == kHeader;
+      continue;
+    }
+    if (line_no == 2 && v2) {
+      if (!line.starts_with(kJournalLine) ||
+          !ParseNumber(line.substr(kJournalLine.size()), &snapshot.journal_seq)) {
+        return Err(DataLoss(where + ": no journal sequence number"));
       }
       continue;
     }
     if (line.starts_with("end ")) {
       uint64_t count = 0;
-      std::string_view rest = line.substr(4);
-      auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), count);
-      if (ec != std::errc() || ptr != rest.data() + rest.size() || count != entries.size()) {
+      if (!ParseNumber(line.substr(4), &count) || count != entries.size()) {
         return Err(DataLoss(where + ": the entry count does not match"));
       }
       ended = true;
@@ -119,26 +140,39 @@ Result<std::vector<CheckpointEntry>> DecodeCheckpoint(std::string_view text) {
   if (!ended) {
     return Err(DataLoss("checkpoint has no end line (cut short)"));
   }
-  return entries;
+  return snapshot;
 }
 
-Result<std::vector<CheckpointEntry>> LoadCheckpoint(const std::string& path) {
-  Result<std::string> text = ReadWholeFile(path);
-  if (!text) {
-    if (text.error().code() == StatusCode::kNotFound) {
-      return std::vector<CheckpointEntry>{};
-    }
-    return Err(text.error());
-  }
-  Result<std::vector<CheckpointEntry>> entries = DecodeCheckpoint(*text);
-  if (!entries) {
-    return Err(entries.error().WithPrefix(path));
-  }
-  return entries;
+void AppendCheckpointRecordBody(const CheckpointEntry& e, std::string* out) {
+  using buffer::internal::PutU32;
+  using buffer::internal::PutU64;
+  const size_t at = out->size();
+  out->resize(at + kCheckpointRecordFixedBytes);
+  char* p = out->data() + at;
+  PutU64(p, e.id.dev);
+  PutU64(p + 8, e.id.ino);
+  PutU32(p + 16, e.fingerprint.len);
+  PutU64(p + 20, e.fingerprint.hash);
+  PutU64(p + 28, e.offset);
+  out->append(e.path, 0, kMaxJournalBody - kCheckpointRecordFixedBytes);
 }
 
-Status SaveCheckpoint(const std::string& path, const std::vector<CheckpointEntry>& entries) {
-  return WriteFileAtomically(path, EncodeCheckpoint(entries));
+bool DecodeCheckpointRecordBody(std::string_view body, CheckpointEntry* e) {
+  using buffer::internal::GetU32;
+  using buffer::internal::GetU64;
+  if (body.size() < kCheckpointRecordFixedBytes) {
+    return false;
+  }
+  const char* p = body.data();
+  const uint32_t len = GetU32(p + 16);
+  if (len > kMaxFingerprintBytes) {
+    return false;
+  }
+  e->id = FileId{GetU64(p), GetU64(p + 8)};
+  e->fingerprint = Fingerprint{len, GetU64(p + 20)};
+  e->offset = GetU64(p + 28);
+  e->path.assign(body.substr(kCheckpointRecordFixedBytes));
+  return true;
 }
 
 }  // namespace runnel::files

@@ -2,7 +2,7 @@
 
 namespace runnel::runtime {
 
-Status BatchQueue::Push(OutputItem item) {
+Status BatchQueue::Push(OutputItem item, const CancelFlag* cancel) {
   const uint64_t n = item.batch->bytes();
   std::deque<OutputItem> dropped;
   uint64_t dropped_bytes = 0;
@@ -26,13 +26,15 @@ Status BatchQueue::Push(OutputItem item) {
       }
       lock.lock();
     }
-    not_full_.wait(lock, [&] { return aborted_ || bytes_ == 0 || bytes_ + n <= max_bytes_; });
-    if (aborted_) {
+    not_full_.wait(lock, [&] {
+      return aborted_ || IsSet(cancel) || bytes_ == 0 || bytes_ + n <= max_bytes_;
+    });
+    if (aborted_ || IsSet(cancel)) {
       return Cancelled("the pipeline is stopping");
     }
     bytes_ += n;  // reserve before waiting on the budget so this queue's bound holds
   }
-  if (!budget_->Acquire(n)) {
+  if (!budget_->Acquire(n, cancel)) {
     std::lock_guard<std::mutex> lock(mu_);
     bytes_ -= n;
     return Cancelled("the pipeline is stopping");
@@ -63,6 +65,20 @@ std::optional<OutputItem> BatchQueue::Pop(std::chrono::steady_clock::time_point 
   OutputItem item = std::move(items_.front());
   items_.pop_front();
   return item;
+}
+
+void BatchQueue::SetLimits(uint64_t max_bytes, bool drop_oldest) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    max_bytes_ = max_bytes;
+    drop_oldest_ = drop_oldest;
+  }
+  not_full_.notify_all();
+}
+
+void BatchQueue::WakeProducers() {
+  { std::lock_guard<std::mutex> lock(mu_); }
+  not_full_.notify_all();
 }
 
 void BatchQueue::Wake() {

@@ -16,6 +16,7 @@
 
 #include "runnel/batch.h"
 #include "runnel/metrics.h"
+#include "runtime/cancel_flag.h"
 #include "runtime/memory_budget.h"
 
 namespace runnel::runtime {
@@ -32,9 +33,13 @@ class BatchQueue {
   BatchQueue(uint64_t max_bytes, bool drop_oldest, MemoryBudget* budget, Counter* dropped)
       : max_bytes_(max_bytes), drop_oldest_(drop_oldest), budget_(budget), dropped_(dropped) {}
 
-  // Waits for room, then queues the item. Cancelled once the queue is aborted; the item's
-  // acknowledgement then completes as kCancelled.
-  Status Push(OutputItem item);
+  // Waits for room, then queues the item. Cancelled once the queue is aborted, or when `cancel`
+  // is set (and WakeProducers called); the item's acknowledgement then completes as kCancelled.
+  Status Push(OutputItem item, const CancelFlag* cancel = nullptr);
+  // Wakes every waiting Push, so that those whose CancelFlag is set return.
+  void WakeProducers();
+  // New limits (a reload); waiting pushes try again under them.
+  void SetLimits(uint64_t max_bytes, bool drop_oldest);
   // Waits until an item is there or the deadline passes. Returns nullopt when the deadline passed
   // with the queue empty, or the queue is aborted.
   std::optional<OutputItem> Pop(std::chrono::steady_clock::time_point deadline);
@@ -51,8 +56,8 @@ class BatchQueue {
   uint64_t bytes() const;
 
  private:
-  const uint64_t max_bytes_;
-  const bool drop_oldest_;
+  uint64_t max_bytes_;  // under mu_
+  bool drop_oldest_;
   MemoryBudget* budget_;
   Counter* dropped_;
   mutable std::mutex mu_;

@@ -39,6 +39,7 @@ Result<std::unique_ptr<DiskQueue>> DiskQueue::Open(DiskQueueOptions options,
 DiskQueue::DiskQueue(DiskQueueOptions options, std::unique_ptr<buffer::SegmentLog> log,
                      MetricsRegistry* metrics)
     : options_(std::move(options)),
+      consumer_takes_zstd_(options_.consumer_takes_zstd),
       log_(std::move(log)),
       decompressor_(std::make_unique<forward::Decompressor>()) {
   const std::string& c = options_.component;
@@ -63,7 +64,7 @@ DiskQueue::DiskQueue(DiskQueueOptions options, std::unique_ptr<buffer::SegmentLo
 
 DiskQueue::~DiskQueue() = default;
 
-Status DiskQueue::Push(const Batch& batch) {
+Status DiskQueue::Push(const Batch& batch, const CancelFlag* cancel) {
   // One compressor per pushing thread; compression runs outside the log's lock.
   thread_local forward::Compressor compressor(kZstdLevel);
   thread_local std::string compressed;
@@ -84,7 +85,7 @@ Status DiskQueue::Push(const Batch& batch) {
     entry.payload = compressed;
   }
   std::unique_lock<std::mutex> lock(mu_);
-  while (!aborted_) {
+  while (!aborted_ && !IsSet(cancel)) {
     const uint64_t acks_before = acks_;
     lock.unlock();
     Result<uint64_t> seq = log_->Append(entry);
@@ -103,7 +104,7 @@ Status DiskQueue::Push(const Batch& batch) {
       RUNNEL_LOG_EVERY(kWarn, options_.component, std::chrono::seconds(30))
           << error.message() << "; the inputs feeding this output wait";
       acked_cv_.wait_for(lock, std::chrono::seconds(1),
-                         [&] { return aborted_ || acks_ != acks_before; });
+                         [&] { return aborted_ || IsSet(cancel) || acks_ != acks_before; });
       continue;
     }
     write_errors_->Add(1);
@@ -111,7 +112,7 @@ Status DiskQueue::Push(const Batch& batch) {
         << error.message() << "; trying again every second, the inputs feeding this output wait";
     // A delivery may free space (a full disk): try again then too.
     acked_cv_.wait_for(lock, std::chrono::seconds(1),
-                       [&] { return aborted_ || acks_ != acks_before; });
+                       [&] { return aborted_ || IsSet(cancel) || acks_ != acks_before; });
   }
   return Cancelled("the pipeline is stopping");
 }
@@ -140,7 +141,7 @@ std::optional<std::pair<Batch, uint64_t>> DiskQueue::Pop(steady_clock::time_poin
       b.count = e.count;
       if ((e.flags & kFlagZstd) == 0) {
         b.data = std::string(e.payload);
-      } else if (options_.consumer_takes_zstd) {
+      } else if (consumer_takes_zstd_.load(std::memory_order_relaxed)) {
         b.data = std::string(e.payload);
         b.zstd = true;
       } else {
@@ -202,6 +203,17 @@ void DiskQueue::UpdateMetrics() {
   corrupt_->Add(st.corrupt_segments - reported_.corrupt_segments);
   dropped_->Add(st.dropped_entries - reported_.dropped_entries);
   reported_ = st;
+}
+
+void DiskQueue::SetLimits(uint64_t max_bytes, buffer::WhenFull when_full,
+                          buffer::SyncPolicy sync, std::chrono::milliseconds sync_interval) {
+  log_->SetLimits(max_bytes, when_full, sync, sync_interval);
+  WakeProducers();
+}
+
+void DiskQueue::WakeProducers() {
+  { std::lock_guard<std::mutex> lock(mu_); }
+  acked_cv_.notify_all();
 }
 
 void DiskQueue::Wake() {

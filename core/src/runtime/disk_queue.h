@@ -11,6 +11,7 @@
 // and try again every second, logged; nothing is acknowledged that is not stored.
 // Thread-safe: many pushers, one popper.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include "runnel/batch.h"
 #include "runnel/buffer/segment_log.h"
 #include "runnel/metrics.h"
+#include "runtime/cancel_flag.h"
 
 namespace runnel::forward {
 class Decompressor;
@@ -49,8 +51,11 @@ class DiskQueue {
   ~DiskQueue();
 
   // Stores the batch. Waits while the log is full (block) or a write fails. Errors: Cancelled
-  // after Abort(); InvalidArgument when the batch can never fit max_bytes.
-  Status Push(const Batch& batch);
+  // after Abort() or when `cancel` is set (and WakeProducers called); InvalidArgument when the
+  // batch can never fit max_bytes.
+  Status Push(const Batch& batch, const CancelFlag* cancel = nullptr);
+  // Wakes every waiting Push, so that those whose CancelFlag is set return.
+  void WakeProducers();
   // The next stored entry not yet popped, as a batch (no acknowledgement handle), with its
   // sequence number for Ack. Waits until one is there or the deadline passes; nullopt then, or
   // after Abort(). Errors: a read error or a corrupt payload (the entry is skipped and counted).
@@ -66,6 +71,11 @@ class DiskQueue {
 
   // Entries stored and not acknowledged.
   uint64_t unacked() const;
+  // New limits (a reload): SegmentLog::SetLimits; waiting pushes try again under them.
+  void SetLimits(uint64_t max_bytes, buffer::WhenFull when_full, buffer::SyncPolicy sync,
+                 std::chrono::milliseconds sync_interval);
+  // The consumer was replaced by one that does (not) take zstd (a reload): for the next Pop.
+  void SetConsumerTakesZstd(bool takes) { consumer_takes_zstd_.store(takes); }
 
  private:
   DiskQueue(DiskQueueOptions options, std::unique_ptr<buffer::SegmentLog> log,
@@ -73,6 +83,7 @@ class DiskQueue {
   void UpdateMetrics();
 
   const DiskQueueOptions options_;
+  std::atomic<bool> consumer_takes_zstd_;
   std::unique_ptr<buffer::SegmentLog> log_;
   std::unique_ptr<forward::Decompressor> decompressor_;  // the popper's
   std::mutex mu_;

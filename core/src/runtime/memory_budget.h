@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <mutex>
 
+#include "runtime/cancel_flag.h"
+
 namespace runnel::runtime {
 
 class MemoryBudget {
@@ -15,17 +17,22 @@ class MemoryBudget {
   explicit MemoryBudget(uint64_t limit) : limit_(limit) {}
 
   // Waits until `n` bytes fit (a request is always granted when nothing is held, so a batch larger
-  // than the limit cannot wedge the process) or Abort() is called. Returns false when aborted.
-  bool Acquire(uint64_t n);
+  // than the limit cannot wedge the process), Abort() is called or `cancel` is set (and WakeAll
+  // called). Returns false when aborted or cancelled.
+  bool Acquire(uint64_t n, const CancelFlag* cancel = nullptr);
   void Release(uint64_t n);
   // Wakes every waiter; Acquire returns false from now on.
   void Abort();
+  // Wakes every waiter, so that those whose CancelFlag is set return.
+  void WakeAll();
+  // A new limit (a reload): waiters are woken to try again under it.
+  void SetLimit(uint64_t limit);
 
   uint64_t used() const;
-  uint64_t limit() const { return limit_; }
+  uint64_t limit() const;
 
  private:
-  const uint64_t limit_;
+  uint64_t limit_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   uint64_t used_ = 0;

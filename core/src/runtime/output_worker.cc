@@ -1,5 +1,6 @@
 #include "runtime/output_worker.h"
 
+#include "runnel/check.h"
 #include "runnel/forward/compression.h"
 #include "runnel/logging.h"
 
@@ -8,6 +9,22 @@ namespace runnel::runtime {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
+namespace {
+
+// The entries of a batch kept zstd-compressed from the disk buffer.
+Result<Batch> Decompressed(const Batch& batch) {
+  Batch plain;
+  plain.tag = batch.tag;
+  plain.id = batch.id;
+  plain.count = batch.count;
+  forward::Decompressor d;
+  RUNNEL_RETURN_IF_ERROR(
+      d.Decompress(forward::Compression::kZstd, batch.data, 1ull << 30, &plain.data));
+  return plain;
+}
+
+}  // namespace
+
 OutputWorker::OutputWorker(OutputWorkerSpec spec, std::unique_ptr<Output> output)
     : spec_(std::move(spec)),
       later_(output->completes_later()),
@@ -15,6 +32,7 @@ OutputWorker::OutputWorker(OutputWorkerSpec spec, std::unique_ptr<Output> output
       queue_(spec_.options.max_bytes, spec_.options.when_full == buffer::WhenFull::kDropOldest,
              spec_.budget, spec_.metrics.dropped),
       backoff_(milliseconds(100), milliseconds(30'000), std::hash<std::string>{}(spec_.id)),
+      durable_(spec_.options.durable),
       output_(std::move(output)) {
   if (spec_.registry != nullptr && spec_.options.buffer == BufferType::kMemory) {
     buffer_bytes_ =
@@ -63,8 +81,12 @@ Status OutputWorker::Start() {
   }
   RUNNEL_RETURN_IF_ERROR(output_->Start().WithPrefix(spec_.id));
   progress_at_.store(Now().time_since_epoch().count());
-  started_.store(true, std::memory_order_release);
   thread_ = std::thread([this] { Run(); });
+  {
+    std::lock_guard<std::mutex> lock(start_mu_);
+    started_.store(true, std::memory_order_release);
+  }
+  start_cv_.notify_all();
   return OkStatus();
 }
 
@@ -120,11 +142,52 @@ void OutputWorker::RefreshMetrics() {
   }
 }
 
-Status OutputWorker::Enqueue(std::shared_ptr<const Batch> batch, AckHandle ack) {
+void OutputWorker::SetOptions(const OutputOptions& options) {
+  RUNNEL_CHECK(options.buffer == spec_.options.buffer);
+  durable_.store(options.durable);
+  if (disk_ != nullptr) {
+    disk_->SetLimits(options.max_bytes, options.when_full, options.sync, options.sync_interval);
+  } else {
+    queue_.SetLimits(options.max_bytes, options.when_full == buffer::WhenFull::kDropOldest);
+  }
+}
+
+void OutputWorker::WakeProducers() {
+  { std::lock_guard<std::mutex> lock(start_mu_); }
+  start_cv_.notify_all();
+  queue_.WakeProducers();
+  if (disk_ != nullptr) {
+    disk_->WakeProducers();
+  }
+}
+
+Status OutputWorker::CheckLiveness(steady_clock::duration max_stall) const {
+  const int64_t since = write_since_.load(std::memory_order_relaxed);
+  if (since == 0) {
+    return OkStatus();
+  }
+  const auto stalled = steady_clock::now() - steady_clock::time_point(steady_clock::duration(since));
+  if (stalled <= max_stall) {
+    return OkStatus();
+  }
+  return FailedPrecondition(
+      spec_.id + ": a write has not returned for " +
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(stalled).count()) + "s");
+}
+
+Status OutputWorker::Enqueue(std::shared_ptr<const Batch> batch, AckHandle ack,
+                             const CancelFlag* cancel) {
+  {
+    std::unique_lock<std::mutex> lock(start_mu_);
+    start_cv_.wait(lock, [&] { return started_.load() || cancelled_.load() || IsSet(cancel); });
+    if (!started_.load()) {
+      return Cancelled(spec_.id + " is not running");
+    }
+  }
   const uint32_t count = batch->count;
   const uint64_t bytes = batch->bytes();
   if (disk_ != nullptr) {
-    Status s = disk_->Push(*batch);
+    Status s = disk_->Push(*batch, cancel);
     if (s.code() == StatusCode::kInvalidArgument) {
       // Can never be stored (larger than max_bytes): refused like an output refuses a batch.
       spec_.metrics.errors->Add(1);
@@ -139,10 +202,10 @@ Status OutputWorker::Enqueue(std::shared_ptr<const Batch> batch, AckHandle ack) 
     RUNNEL_RETURN_IF_ERROR(s);
     ack.Complete(AckOutcome::kDelivered);  // stored: the source may commit
   } else {
-    if (!spec_.options.durable) {
+    if (!durable_.load()) {
       ack.Complete(AckOutcome::kDelivered);  // acknowledgements = "accepted"
     }
-    RUNNEL_RETURN_IF_ERROR(queue_.Push(OutputItem{std::move(batch), std::move(ack)}));
+    RUNNEL_RETURN_IF_ERROR(queue_.Push(OutputItem{std::move(batch), std::move(ack)}, cancel));
   }
   spec_.metrics.events_in->Add(count);
   spec_.metrics.bytes_in->Add(bytes);
@@ -171,6 +234,18 @@ std::optional<OutputWorker::Work> OutputWorker::Next(steady_clock::time_point de
 void OutputWorker::Run() {
   auto last_tick = steady_clock::now();
   while (true) {
+    if (park_requested_.load()) {
+      Park();
+      if (cancelled_.load()) {
+        break;
+      }
+      if (parked_work_.has_value()) {
+        Work work = std::move(*parked_work_);
+        parked_work_.reset();
+        Dispatch(std::move(work));
+      }
+      continue;
+    }
     // While draining, an empty buffer means the work is done.
     const bool draining = draining_.load();
     std::optional<Work> work =
@@ -196,16 +271,88 @@ void OutputWorker::Run() {
     }
     Dispatch(std::move(*work));
   }
-  if (later_ && !cancelled_.load()) {
-    output_->Flush(steady_clock::time_point(steady_clock::duration(drain_deadline_.load())));
+  if (output_ != nullptr) {
+    if (later_ && !cancelled_.load()) {
+      output_->Flush(steady_clock::time_point(steady_clock::duration(drain_deadline_.load())));
+    }
+    output_->Stop();  // completes what the output still holds as cancelled
   }
-  output_->Stop();  // completes what the output still holds as cancelled
   Tick();
   {
     std::lock_guard<std::mutex> lock(sleep_mu_);
     finished_.store(true);
   }
   sleep_cv_.notify_all();
+}
+
+void OutputWorker::Park() {
+  if (later_ && !cancelled_.load()) {
+    output_->Flush(steady_clock::time_point(steady_clock::duration(drain_deadline_.load())));
+  }
+  output_->Stop();
+  std::unique_lock<std::mutex> lock(sleep_mu_);
+  parked_ = true;
+  sleep_cv_.notify_all();
+  sleep_cv_.wait(lock, [&] { return !park_requested_.load() || cancelled_.load(); });
+  parked_ = false;
+}
+
+Status OutputWorker::ReplaceOutput(std::unique_ptr<Output> next,
+                                   steady_clock::time_point deadline) {
+  if (!thread_.joinable() || finished_.load()) {
+    return FailedPrecondition(spec_.id + ": the output is not running");
+  }
+  {
+    std::unique_lock<std::mutex> lock(sleep_mu_);
+    if (!parked_) {
+      drain_deadline_.store(deadline.time_since_epoch().count());
+      park_requested_.store(true);
+      sleep_cv_.notify_all();
+      queue_.Wake();
+      if (disk_ != nullptr) {
+        disk_->Wake();
+      }
+      if (!sleep_cv_.wait_until(lock, deadline, [&] { return parked_; })) {
+        if (later_) {
+          lock.unlock();
+          output_->Cancel();  // what is still in flight is cancelled: its source sends it again
+          lock.lock();
+        }
+        if (!sleep_cv_.wait_until(lock, deadline + std::chrono::seconds(1),
+                                  [&] { return parked_; })) {
+          park_requested_.store(false);
+          sleep_cv_.notify_all();
+          return DeadlineExceeded(spec_.id +
+                                  ": the output did not finish its current write in time; its "
+                                  "previous configuration stays");
+        }
+      }
+    }
+  }
+  // Parked: the worker thread waits and touches nothing of the output.
+  output_ = std::move(next);
+  later_ = output_->completes_later();
+  takes_zstd_ = output_->takes_zstd();
+  if (disk_ != nullptr) {
+    disk_->SetConsumerTakesZstd(takes_zstd_);
+  }
+  if (parked_work_.has_value() && parked_work_->batch->zstd && !takes_zstd_) {
+    Result<Batch> plain = Decompressed(*parked_work_->batch);
+    if (plain.has_value()) {
+      parked_work_->batch = std::make_shared<const Batch>(std::move(*plain));
+    }
+  }
+  Status started = output_->Start().WithPrefix(spec_.id);
+  if (!started.ok()) {
+    output_.reset();
+    return started;  // still parked: the caller tries again
+  }
+  {
+    std::lock_guard<std::mutex> lock(sleep_mu_);
+    park_requested_.store(false);
+  }
+  sleep_cv_.notify_all();
+  return OkStatus();
 }
 
 void OutputWorker::Tick() {
@@ -243,28 +390,39 @@ void OutputWorker::Dispatch(Work work) {
   if (later_) {
     // On an error the handle is left to cancel: OnAck sees kCancelled.
     (void)output_->Submit(std::move(work.batch), std::move(ack));
-  } else {
-    Deliver(*work.batch, cookie, std::move(ack));
+    return;
+  }
+  if (!Deliver(*work.batch, cookie, ack)) {
+    // A ReplaceOutput interrupted the retries: the batch goes to the next output first.
+    {
+      std::lock_guard<std::mutex> lock(held_mu_);
+      auto it = held_.find(cookie);
+      work.upstream = std::move(it->second.upstream);
+      held_.erase(it);
+    }
+    parked_work_ = std::move(work);
   }
 }
 
-void OutputWorker::Deliver(const Batch& batch, uint64_t cookie, AckHandle ack) {
+bool OutputWorker::Deliver(const Batch& batch, uint64_t cookie, AckHandle& ack) {
   backoff_.Reset();
   while (true) {
+    write_since_.store(steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     WriteResult r = output_->Write(batch);
+    write_since_.store(0, std::memory_order_relaxed);
     switch (r.kind) {
       case WriteResult::Kind::kDelivered:
         spec_.metrics.events_out->Add(batch.count);
         spec_.metrics.bytes_out->Add(batch.bytes());
         ack.Complete(AckOutcome::kDelivered);
-        return;
+        return true;
       case WriteResult::Kind::kRejected: {
         {
           std::lock_guard<std::mutex> lock(held_mu_);
           held_[cookie].reason = std::move(r.reason);
         }
         ack.Complete(AckOutcome::kRejected);
-        return;
+        return true;
       }
       case WriteResult::Kind::kRetry: {
         spec_.metrics.retries->Add(1);
@@ -272,7 +430,8 @@ void OutputWorker::Deliver(const Batch& batch, uint64_t cookie, AckHandle ack) {
         RUNNEL_LOG_EVERY(kWarn, spec_.id, std::chrono::seconds(10))
             << "write failed, retrying in " << wait.count() << "ms: " << r.reason;
         if (!SleepFor(wait)) {
-          return;  // cancelled: the handle completes as kCancelled
+          // Cancelled: the handle completes as kCancelled. Asked to park: kept for the next.
+          return cancelled_.load() || !park_requested_.load();
         }
         break;
       }
@@ -316,7 +475,7 @@ void OutputWorker::OnAck(uint64_t cookie, AckOutcome outcome) {
       break;
     case AckOutcome::kCancelled:
       if (disk_ == nullptr) {
-        (spec_.options.durable ? cancelled_batches_ : lost_batches_).fetch_add(1);
+        (durable_.load() ? cancelled_batches_ : lost_batches_).fetch_add(1);
       }
       break;  // a disk entry stays in the log; `upstream` completes as kCancelled
   }
@@ -334,15 +493,8 @@ void OutputWorker::DeadLetter(const Held& held) {
   } else if (dead_letters_ != nullptr) {
     if (batch->zstd) {
       // Kept compressed from the disk buffer: dead letters hold the entries as they are.
-      Batch plain;
-      plain.tag = batch->tag;
-      plain.id = batch->id;
-      plain.count = batch->count;
-      forward::Decompressor d;
-      stored = d.Decompress(forward::Compression::kZstd, batch->data, 1ull << 30, &plain.data);
-      if (stored.ok()) {
-        stored = dead_letters_->Put(plain, reason);
-      }
+      Result<Batch> plain = Decompressed(*batch);
+      stored = plain.has_value() ? dead_letters_->Put(*plain, reason) : plain.error();
     } else {
       stored = dead_letters_->Put(*batch, reason);
     }
@@ -370,6 +522,8 @@ void OutputWorker::Abort() {
     cancelled_.store(true);
   }
   sleep_cv_.notify_all();
+  { std::lock_guard<std::mutex> lock(start_mu_); }
+  start_cv_.notify_all();
   if (later_) {
     output_->Cancel();
   }
@@ -377,12 +531,13 @@ void OutputWorker::Abort() {
     disk_->Abort();
   }
   const size_t dropped = queue_.Abort();
-  (spec_.options.durable ? cancelled_batches_ : lost_batches_).fetch_add(dropped);
+  (durable_.load() ? cancelled_batches_ : lost_batches_).fetch_add(dropped);
 }
 
 bool OutputWorker::SleepFor(milliseconds d) {
   std::unique_lock<std::mutex> lock(sleep_mu_);
-  return !sleep_cv_.wait_for(lock, d, [&] { return cancelled_.load(); });
+  return !sleep_cv_.wait_for(lock, d,
+                             [&] { return cancelled_.load() || park_requested_.load(); });
 }
 
 uint64_t OutputWorker::Drain(steady_clock::time_point deadline) {

@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -60,12 +61,22 @@ class OutputWorker : private AckReceiver {
   ~OutputWorker() override;
 
   const std::string& id() const { return spec_.id; }
-  const OutputOptions& options() const { return spec_.options; }
   // Opens the disk buffer (replaying what it holds), starts the output, then the thread.
   Status Start();
-  // Buffers a batch (waits while the buffer is full and when_full is "block"). Cancelled when
-  // the worker is aborted.
-  Status Enqueue(std::shared_ptr<const Batch> batch, AckHandle ack);
+  // Buffers a batch (waits while the buffer is full and when_full is "block", and until Start
+  // when the worker is not started yet). Cancelled when the worker is aborted, or when `cancel`
+  // is set and WakeProducers is called.
+  Status Enqueue(std::shared_ptr<const Batch> batch, AckHandle ack,
+                 const CancelFlag* cancel = nullptr);
+  // Applies new buffer limits and acknowledgements (a reload; the buffer type stays the same):
+  // max_bytes and when_full, and for a disk buffer sync and sync_interval. Waiting producers try
+  // again under the new limits; what is already buffered stays.
+  void SetOptions(const OutputOptions& options);
+  // Wakes every waiting Enqueue, so that those whose CancelFlag is set return.
+  void WakeProducers();
+  // FailedPrecondition when the worker has been inside one Output::Write call for longer than
+  // `max_stall`; OK otherwise.
+  Status CheckLiveness(std::chrono::steady_clock::duration max_stall) const;
   // Stops taking new work once the buffer is empty, or at `deadline`, whichever is first:
   // at the deadline what the output still holds is cancelled (a disk buffer keeps it for the
   // next start). Then stops the output. Returns the number of batches whose sources were not
@@ -80,6 +91,15 @@ class OutputWorker : private AckReceiver {
   api::OutputActivity Activity() const;
   // Sets the gauges read at a scrape: buffer_batches, and buffer_bytes of a memory buffer.
   void RefreshMetrics();
+
+  // Replaces the output (a reload changed its settings, not its buffer): the worker stops
+  // between two batches (a batch being retried is kept and goes to `next` first; an output that
+  // completes later waits for what it has in flight, up to `deadline`), the current output is
+  // stopped, `next` is started and the worker goes on with the same buffer, so producers are not
+  // disturbed. Errors: DeadlineExceeded when the output did not stop by `deadline` + 1s (a Write
+  // that does not return): nothing changed; `next`'s Start error: the worker then has no output
+  // and waits, and the caller must call ReplaceOutput again (with the previous settings).
+  Status ReplaceOutput(std::unique_ptr<Output> next, std::chrono::steady_clock::time_point deadline);
 
  private:
   // A batch the output holds, until it completes it.
@@ -102,26 +122,33 @@ class OutputWorker : private AckReceiver {
   };
 
   void Run();
+  // On the worker thread, when a ReplaceOutput asks: flushes and stops the output, then waits
+  // until it has been replaced (or the worker is cancelled).
+  void Park();
   // The next batch to deliver, waiting up to `deadline`.
   std::optional<Work> Next(std::chrono::steady_clock::time_point deadline);
   void Dispatch(Work work);
-  void Deliver(const Batch& batch, uint64_t cookie, AckHandle ack);
+  // Writes until delivered, rejected or cancelled, completing `ack`; false when a ReplaceOutput
+  // interrupted the retries (`ack` is left as it is).
+  bool Deliver(const Batch& batch, uint64_t cookie, AckHandle& ack);
   void OnAck(uint64_t cookie, AckOutcome outcome) override;
   // Stores a rejected batch in the dead-letter directory; logs and counts either way.
   void DeadLetter(const Held& held);
   void Tick();
-  // Sleeps for `d`, or less if the worker is cancelled. Returns false when cancelled.
+  // Sleeps for `d`, or less if the worker is cancelled or asked to park. Returns false then.
   bool SleepFor(std::chrono::milliseconds d);
   std::chrono::steady_clock::time_point Now() const;
   // A batch was delivered (or, `delivered` false, rejected): the output makes progress.
   void Progressed(bool delivered);
 
   const OutputWorkerSpec spec_;
-  const bool later_;
-  const bool takes_zstd_;
+  // The output's capabilities; they change only while the worker is parked.
+  bool later_;
+  bool takes_zstd_;
   BatchQueue queue_;                 // memory buffer
   std::unique_ptr<DiskQueue> disk_;  // disk buffer
   Backoff backoff_;
+  std::atomic<bool> durable_;  // acknowledgements = "durable"
   std::unique_ptr<buffer::DeadLetterStore> dead_letters_;
   Counter* dead_letters_total_ = nullptr;
   Counter* dead_letters_failed_ = nullptr;
@@ -138,7 +165,12 @@ class OutputWorker : private AckReceiver {
   uint64_t next_cookie_ = 0;
 
   std::thread thread_;
-  std::atomic<bool> started_{false};  // Start() succeeded: disk_ is set
+  // Start() succeeded: disk_ is set. Enqueue waits for it (a reload puts a worker in the
+  // routing before starting it); the observers read it without the lock.
+  std::mutex start_mu_;
+  std::condition_variable start_cv_;
+  std::atomic<bool> started_{false};
+  std::atomic<int64_t> write_since_{0};  // steady_clock ticks when the Write in progress began
   std::atomic<bool> draining_{false};
   std::atomic<int64_t> drain_deadline_{0};  // steady_clock ticks, once draining
   std::atomic<bool> cancelled_{false};
@@ -146,7 +178,12 @@ class OutputWorker : private AckReceiver {
   std::atomic<uint64_t> cancelled_batches_{0};  // sources not acknowledged
   std::atomic<uint64_t> lost_batches_{0};       // accepted, then not delivered
   std::mutex sleep_mu_;
-  std::condition_variable sleep_cv_;
+  std::condition_variable sleep_cv_;  // cancelled_, finished_, park_requested_ or parked_ changed
+
+  // ReplaceOutput.
+  std::atomic<bool> park_requested_{false};
+  bool parked_ = false;                 // under sleep_mu_
+  std::optional<Work> parked_work_;     // worker thread: a batch interrupted by the park
 
   // Last: destroyed first, so that handles it still holds complete while the rest is alive.
   std::unique_ptr<Output> output_;

@@ -1,6 +1,5 @@
 #include "runtime/pipeline.h"
 
-#include <fnmatch.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,12 +11,6 @@
 namespace runnel::runtime {
 namespace {
 
-bool IsGlob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
-
-bool RefMatches(const std::string& ref, const std::string& name) {
-  return IsGlob(ref) ? fnmatch(ref.c_str(), name.c_str(), 0) == 0 : ref == name;
-}
-
 std::string Hostname() {
   char buf[256] = {};
   if (gethostname(buf, sizeof(buf) - 1) != 0) {
@@ -25,8 +18,6 @@ std::string Hostname() {
   }
   return buf;
 }
-
-constexpr int kMaxDepth = 64;
 
 }  // namespace
 
@@ -36,7 +27,14 @@ Pipeline::Pipeline(PipelineSpec spec, MetricsRegistry* metrics)
       hostname_(Hostname()),
       budget_(spec_.memory_limit) {}
 
-Pipeline::~Pipeline() { Shutdown(); }
+Pipeline::~Pipeline() {
+  Shutdown();
+  // Outputs first: stopping them completes every acknowledgement handle they still hold, and
+  // the inputs' emitters are the receivers of those.
+  outputs_.clear();
+  retired_.routings.clear();
+  retired_.outputs.clear();
+}
 
 PluginContext Pipeline::MakeContext(const ConfigNode& node) const {
   PluginContext ctx;
@@ -48,21 +46,77 @@ PluginContext Pipeline::MakeContext(const ConfigNode& node) const {
   return ctx;
 }
 
+uint64_t Pipeline::MemoryShare(uint64_t memory_limit, size_t outputs) {
+  // A memory buffer's default share of the budget leaves room for the others, so one dead
+  // output cannot take all of it. 16 MiB keeps a forward output at full speed on loopback
+  // (64 MiB was 10% faster for three times the memory: docs/performance.md).
+  return std::clamp<uint64_t>(memory_limit / (outputs + 1), 1ull << 20, 16ull << 20);
+}
+
+Result<std::unique_ptr<Output>> Pipeline::CreateOutputPlugin(const ConfigNode& n,
+                                                             const PluginRegistry& registry) const {
+  const PluginInfo* info = registry.Find(PluginKind::kOutput, n.type());
+  if (info == nullptr || !info->create_output) {
+    return Err(InvalidArgument(n.id() + ": unknown output type '" + n.type() + "'"));
+  }
+  PluginContext ctx = MakeContext(n);
+  return info->create_output(n, ctx);
+}
+
+Result<std::unique_ptr<OutputWorker>> Pipeline::CreateOutput(const ConfigNode& n,
+                                                             const PluginRegistry& registry,
+                                                             uint64_t memory_share,
+                                                             uint64_t memory_limit) {
+  RUNNEL_ASSIGN_OR_RETURN(OutputOptions options,
+                          ParseOutputOptions(n, spec_.default_buffer, memory_share, memory_limit));
+  RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<Output> out, CreateOutputPlugin(n, registry));
+  PluginContext ctx = MakeContext(n);
+  OutputWorkerSpec w;
+  w.id = n.id();
+  w.options = options;
+  w.buffer_dir = ctx.StateDir() + "/buffer";
+  w.dead_letter_dir = buffer::DeadLetterDir(spec_.data_dir, n.name());
+  w.budget = &budget_;
+  w.metrics = ctx.component_metrics;
+  w.registry = metrics_;
+  w.file_ops = spec_.file_ops;
+  w.clock = spec_.clock;
+  return std::make_unique<OutputWorker>(std::move(w), std::move(out));
+}
+
+TreeContext Pipeline::MakeTreeContext(
+    const Graph& graph, const PluginRegistry& registry,
+    std::function<OutputWorker*(const std::string&)> find) const {
+  TreeContext ctx;
+  ctx.graph = &graph;
+  ctx.registry = &registry;
+  ctx.find_output = std::move(find);
+  ctx.make_context = [this](const ConfigNode& node) { return MakeContext(node); };
+  return ctx;
+}
+
+Result<Pipeline::InputSlot> Pipeline::CreateInput(const ConfigNode& n,
+                                                  const PluginRegistry& registry,
+                                                  const TreeContext& tree_ctx) {
+  const PluginInfo* info = registry.Find(PluginKind::kInput, n.type());
+  if (info == nullptr || !info->create_input) {
+    return Err(InvalidArgument(n.id() + ": unknown input type '" + n.type() + "'"));
+  }
+  PluginContext ctx = MakeContext(n);
+  RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<Input> input, info->create_input(n, ctx));
+  RUNNEL_ASSIGN_OR_RETURN(auto trees, BuildTrees(tree_ctx, n.name(), FilterWorkers()));
+  InputSlot slot;
+  slot.config = n;
+  slot.input = std::move(input);
+  slot.emitter = std::make_unique<InputEmitter>(
+      n.id(), ctx.component_metrics, &stopping_, [this] { OnInputFinished(); }, std::move(trees));
+  return slot;
+}
+
 Result<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineSpec spec,
                                                    const PluginRegistry& registry,
                                                    MetricsRegistry* metrics) {
   std::unique_ptr<Pipeline> p(new Pipeline(std::move(spec), metrics));
-  RUNNEL_RETURN_IF_ERROR(p->Build(registry));
-  p->budget_used_ = metrics->GetGauge(
-      "memory_budget_used_bytes", "",
-      "Bytes of the memory budget (memory_limit) held now: memory buffers, and what outputs "
-      "hold until they complete it.");
-  metrics->GetGauge("memory_budget_limit_bytes", "", "The memory budget, memory_limit, in bytes.")
-      ->Set(static_cast<int64_t>(p->spec_.memory_limit));
-  return p;
-}
-
-Status Pipeline::Build(const PluginRegistry& registry) {
   std::string errors;
   auto note = [&errors](const Status& s) {
     if (!s.ok()) {
@@ -70,169 +124,43 @@ Status Pipeline::Build(const PluginRegistry& registry) {
       errors += s.message();
     }
   };
-
-  // Who reads from whom. References may be globs; the config loader has checked they resolve.
-  std::vector<std::string> upstream_names;
-  for (const ConfigNode& n : spec_.inputs) {
-    upstream_names.push_back(n.name());
+  const uint64_t share = MemoryShare(p->spec_.memory_limit, p->spec_.outputs.size());
+  for (const ConfigNode& n : p->spec_.outputs) {
+    auto worker = p->CreateOutput(n, registry, share, p->spec_.memory_limit);
+    if (!worker.has_value()) {
+      note(worker.error());
+      continue;
+    }
+    p->outputs_.push_back(OutputSlot{n, std::move(*worker)});
   }
-  for (const ConfigNode& n : spec_.filters) {
-    upstream_names.push_back(n.name());
-  }
-  auto add_consumers = [&](const std::vector<ConfigNode>& nodes) {
-    for (const ConfigNode& n : nodes) {
-      for (const std::string& up : upstream_names) {
-        bool matched = std::any_of(n.inputs().begin(), n.inputs().end(),
-                                   [&](const std::string& ref) { return RefMatches(ref, up); });
-        if (matched && up != n.name()) {
-          consumers_.emplace_back(up, &n);
-        }
+  Graph graph(p->spec_.inputs, p->spec_.filters, p->spec_.outputs);
+  TreeContext ctx = p->MakeTreeContext(graph, registry, [&p](const std::string& id) {
+    for (OutputSlot& o : p->outputs_) {
+      if (o.worker->id() == id) {
+        return o.worker.get();
       }
     }
-  };
-  add_consumers(spec_.filters);
-  add_consumers(spec_.outputs);
-
-  // A memory buffer's default share of the budget leaves room for the others, so one dead
-  // output cannot take all of it. 16 MiB keeps a forward output at full speed on loopback
-  // (64 MiB was 10% faster for three times the memory: docs/performance.md).
-  const uint64_t memory_share = std::clamp<uint64_t>(
-      spec_.memory_limit / (spec_.outputs.size() + 1), 1ull << 20, 16ull << 20);
-  for (const ConfigNode& n : spec_.outputs) {
-    const PluginInfo* info = registry.Find(PluginKind::kOutput, n.type());
-    if (info == nullptr || !info->create_output) {
-      note(InvalidArgument(n.id() + ": unknown output type '" + n.type() + "'"));
+    return static_cast<OutputWorker*>(nullptr);
+  });
+  for (const ConfigNode& n : p->spec_.inputs) {
+    auto slot = p->CreateInput(n, registry, ctx);
+    if (!slot.has_value()) {
+      note(slot.error());
       continue;
     }
-    auto options = ParseOutputOptions(n, spec_.default_buffer, memory_share, spec_.memory_limit);
-    if (!options.has_value()) {
-      note(options.error());
-      continue;
-    }
-    PluginContext ctx = MakeContext(n);
-    auto out = info->create_output(n, ctx);
-    if (!out.has_value()) {
-      note(out.error());
-      continue;
-    }
-    OutputWorkerSpec w;
-    w.id = n.id();
-    w.options = *options;
-    w.buffer_dir = ctx.StateDir() + "/buffer";
-    w.dead_letter_dir = buffer::DeadLetterDir(spec_.data_dir, n.name());
-    w.budget = &budget_;
-    w.metrics = ctx.component_metrics;
-    w.registry = metrics_;
-    w.file_ops = spec_.file_ops;
-    w.clock = spec_.clock;
-    outputs_.push_back(std::make_unique<OutputWorker>(std::move(w), std::move(*out)));
-  }
-  for (const ConfigNode& n : spec_.inputs) {
-    const PluginInfo* info = registry.Find(PluginKind::kInput, n.type());
-    if (info == nullptr || !info->create_input) {
-      note(InvalidArgument(n.id() + ": unknown input type '" + n.type() + "'"));
-      continue;
-    }
-    PluginContext ctx = MakeContext(n);
-    auto in = info->create_input(n, ctx);
-    if (!in.has_value()) {
-      note(in.error());
-      continue;
-    }
-    InputSlot slot;
-    slot.id = n.id();
-    slot.input = std::move(*in);
-    // One tree first; when it has filters, as many more as there are workers.
-    std::vector<std::unique_ptr<Fanout>> trees;
-    trees.push_back(std::make_unique<Fanout>());
-    Status built = BuildFanout(n.name(), trees.back().get(), registry, 0);
-    note(built);
-    if (built.ok() && trees.back()->has_chains()) {
-      for (size_t w = 1; w < FilterWorkers(); ++w) {
-        trees.push_back(std::make_unique<Fanout>());
-        note(BuildFanout(n.name(), trees.back().get(), registry, 0));
-      }
-    }
-    slot.emitter = std::make_unique<InputEmitter>(
-        n.id(), ctx.component_metrics, &stopping_, [this] { OnInputFinished(); }, std::move(trees));
-    inputs_.push_back(std::move(slot));
+    p->inputs_.push_back(std::move(*slot));
   }
   if (!errors.empty()) {
-    return InvalidArgument(errors);
+    return Err(InvalidArgument(errors));
   }
-  return OkStatus();
-}
-
-Status Pipeline::BuildFanout(const std::string& node, Fanout* fanout,
-                             const PluginRegistry& registry, int depth) {
-  if (depth > kMaxDepth) {
-    return InvalidArgument("the pipeline graph is deeper than 64 components (a cycle?)");
-  }
-  for (const auto& [up, consumer] : consumers_) {
-    if (up != node) {
-      continue;
-    }
-    if (consumer->kind() == "outputs") {
-      for (auto& w : outputs_) {
-        if (w->id() == consumer->id()) {
-          fanout->outputs.push_back(w.get());
-        }
-      }
-      continue;
-    }
-    RUNNEL_ASSIGN_OR_RETURN(auto chain, BuildChain(consumer->name(), registry, depth + 1));
-    fanout->chains.push_back(std::move(chain));
-  }
-  return OkStatus();
-}
-
-Result<std::unique_ptr<Chain>> Pipeline::BuildChain(const std::string& first_filter,
-                                                    const PluginRegistry& registry, int depth) {
-  auto find_filter = [&](const std::string& name) -> const ConfigNode* {
-    for (const ConfigNode& n : spec_.filters) {
-      if (n.name() == name) {
-        return &n;
-      }
-    }
-    return nullptr;
-  };
-  std::vector<ChainFilter> filters;
-  std::string current = first_filter;
-  while (true) {
-    const ConfigNode* node = find_filter(current);
-    if (node == nullptr) {
-      return Err(Internal("filter '" + current + "' is not configured"));
-    }
-    const PluginInfo* info = registry.Find(PluginKind::kFilter, node->type());
-    if (info == nullptr || !info->create_filter) {
-      return Err(InvalidArgument(node->id() + ": unknown filter type '" + node->type() + "'"));
-    }
-    PluginContext ctx = MakeContext(*node);
-    RUNNEL_ASSIGN_OR_RETURN(auto filter, info->create_filter(*node, ctx));
-    filters.push_back(ChainFilter{node->id(), std::move(filter), ctx.component_metrics});
-    if (filters.size() > kMaxDepth) {
-      return Err(InvalidArgument("a filter chain longer than 64 filters (a cycle?)"));
-    }
-    // Extend the chain while the only consumer of `current` is a filter fed only by `current`.
-    std::vector<const ConfigNode*> next;
-    for (const auto& [up, consumer] : consumers_) {
-      if (up == current) {
-        next.push_back(consumer);
-      }
-    }
-    if (next.size() != 1 || next[0]->kind() != "filters") {
-      break;
-    }
-    size_t feeders = std::count_if(consumers_.begin(), consumers_.end(),
-                                   [&](const auto& e) { return e.second == next[0]; });
-    if (feeders != 1) {
-      break;
-    }
-    current = next[0]->name();
-  }
-  auto chain = std::make_unique<Chain>(std::move(filters));
-  RUNNEL_RETURN_IF_ERROR(BuildFanout(current, &chain->next(), registry, depth + 1));
-  return chain;
+  p->budget_used_ = metrics->GetGauge(
+      "memory_budget_used_bytes", "",
+      "Bytes of the memory budget (memory_limit) held now: memory buffers, and what outputs "
+      "hold until they complete it.");
+  p->budget_limit_ = metrics->GetGauge("memory_budget_limit_bytes", "",
+                                       "The memory budget, memory_limit, in bytes.");
+  p->budget_limit_->Set(static_cast<int64_t>(p->spec_.memory_limit));
+  return p;
 }
 
 Status Pipeline::Start() {
@@ -244,11 +172,11 @@ Status Pipeline::Start() {
   if (access(spec_.data_dir.c_str(), W_OK) != 0) {
     return InvalidArgument("data_dir '" + spec_.data_dir + "' is not writable by this user");
   }
-  for (auto& w : outputs_) {
-    RUNNEL_RETURN_IF_ERROR(w->Start());
+  for (OutputSlot& o : outputs_) {
+    RUNNEL_RETURN_IF_ERROR(o.worker->Start());
   }
   for (InputSlot& slot : inputs_) {
-    RUNNEL_RETURN_IF_ERROR(slot.input->Start(*slot.emitter).WithPrefix(slot.id));
+    RUNNEL_RETURN_IF_ERROR(slot.input->Start(*slot.emitter).WithPrefix(slot.config.id()));
     slot.started = true;
   }
   if (inputs_.empty()) {
@@ -272,9 +200,10 @@ api::Readiness Pipeline::readiness() const {
 }
 
 std::vector<api::OutputActivity> Pipeline::Activity() const {
+  std::lock_guard<std::mutex> lock(components_mu_);
   std::vector<api::OutputActivity> out;
-  for (const auto& w : outputs_) {
-    out.push_back(w->Activity());
+  for (const OutputSlot& o : outputs_) {
+    out.push_back(o.worker->Activity());
   }
   return out;
 }
@@ -283,8 +212,9 @@ void Pipeline::RefreshMetrics() {
   if (budget_used_ != nullptr) {
     budget_used_->Set(static_cast<int64_t>(budget_.used()));
   }
-  for (auto& w : outputs_) {
-    w->RefreshMetrics();
+  std::lock_guard<std::mutex> lock(components_mu_);
+  for (OutputSlot& o : outputs_) {
+    o.worker->RefreshMetrics();
   }
 }
 
@@ -296,10 +226,16 @@ size_t Pipeline::FilterWorkers() const {
 }
 
 void Pipeline::OnInputFinished() {
-  if (finished_inputs_.fetch_add(1) + 1 == inputs_.size()) {
-    all_finished_.store(true);
-    RequestStop();
+  {
+    std::lock_guard<std::mutex> lock(components_mu_);
+    for (const InputSlot& slot : inputs_) {
+      if (!slot.emitter->finished()) {
+        return;
+      }
+    }
   }
+  all_finished_.store(true);
+  RequestStop();
 }
 
 void Pipeline::RequestStop() {
@@ -313,6 +249,30 @@ void Pipeline::RequestStop() {
 void Pipeline::Wait() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return stop_requested_; });
+}
+
+Status Pipeline::CheckLiveness(std::chrono::steady_clock::duration max_stall) const {
+  std::lock_guard<std::mutex> lock(components_mu_);
+  for (const OutputSlot& o : outputs_) {
+    RUNNEL_RETURN_IF_ERROR(o.worker->CheckLiveness(max_stall));
+  }
+  return OkStatus();
+}
+
+void Pipeline::Reap(bool all) {
+  auto& routings = retired_.routings;
+  routings.erase(std::remove_if(routings.begin(), routings.end(),
+                                [&](const std::unique_ptr<Routing>& r) {
+                                  return all || r->WaitDrained(std::chrono::steady_clock::now());
+                                }),
+                 routings.end());
+  if (routings.empty()) {
+    retired_.outputs.clear();  // nothing refers to them any more
+  }
+  auto& inputs = retired_.inputs;
+  inputs.erase(std::remove_if(inputs.begin(), inputs.end(),
+                              [&](const InputSlot& s) { return s.emitter->Settled(); }),
+               inputs.end());
 }
 
 uint64_t Pipeline::Shutdown() {
@@ -329,7 +289,10 @@ uint64_t Pipeline::Shutdown() {
     std::unique_lock<std::mutex> lock(guard_mu);
     if (!guard_cv.wait_until(lock, deadline, [&] { return done; })) {
       budget_.Abort();
-      for (auto& w : outputs_) {
+      for (OutputSlot& o : outputs_) {
+        o.worker->Abort();
+      }
+      for (auto& w : retired_.outputs) {
         w->Abort();
       }
     }
@@ -340,8 +303,14 @@ uint64_t Pipeline::Shutdown() {
     }
     slot.emitter->Drain();  // what the input handed over still goes through its filters
   }
+  for (auto& r : retired_.routings) {
+    (void)r->WaitDrained(deadline);
+  }
   uint64_t cancelled = 0;
-  for (auto& w : outputs_) {
+  for (OutputSlot& o : outputs_) {
+    cancelled += o.worker->Drain(deadline);
+  }
+  for (auto& w : retired_.outputs) {
     cancelled += w->Drain(deadline);
   }
   {

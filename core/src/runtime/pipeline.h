@@ -4,8 +4,11 @@
 //   1. inputs stop producing (a batch already emitted keeps travelling);
 //   2. every output drains its queue, up to the shutdown deadline;
 //   3. outputs close; inputs persist what was acknowledged (checkpoints).
-// Create/Start/Shutdown are called from one thread; RequestStop, readiness, Activity and
-// RefreshMetrics from any thread (the admin API's).
+// Reload applies a new configuration to the running graph, keeping what did not change
+// (docs/architecture.md, Reload).
+// Create/Start/Reload/Shutdown are called from one thread; RequestStop and the observers
+// (readiness, Activity, RefreshMetrics, CheckLiveness) from any thread (the admin API's, the
+// watchdog's).
 
 #include <atomic>
 #include <chrono>
@@ -20,10 +23,12 @@
 #include "runnel/config_node.h"
 #include "runnel/metrics.h"
 #include "runnel/registry.h"
+#include "runtime/graph.h"
+#include "runtime/input_emitter.h"
 #include "runtime/memory_budget.h"
 #include "runtime/output_options.h"
 #include "runtime/output_worker.h"
-#include "runtime/router.h"
+#include "runtime/reload_plan.h"
 
 namespace runnel::runtime {
 
@@ -31,7 +36,7 @@ struct PipelineSpec {
   std::string data_dir;
   uint64_t memory_limit = 256ull << 20;
   std::chrono::milliseconds shutdown_timeout{30'000};
-  // Threads that run an input's filters (see router.h); 0: one per core, at most 4.
+  // Threads that run an input's filters (see input_emitter.h); 0: one per core, at most 4.
   size_t filter_workers = 0;
   std::vector<ConfigNode> inputs, filters, outputs;
   // An output's buffer when it does not set buffer.type: memory for runnel-agent, disk for
@@ -69,37 +74,82 @@ class Pipeline {
   // Stops and drains as described above. Returns the number of batches not delivered.
   uint64_t Shutdown();
 
+  // Applies `next` (validated, with the same data_dir) to the started pipeline:
+  //   - a component whose settings did not change keeps running untouched (an input keeps its
+  //     checkpoints and connections, an output its buffer and connections); an input whose
+  //     downstream filters or outputs changed keeps running and gets new routing trees;
+  //   - an output whose plugin settings changed (not its buffer.* or acknowledgements) is
+  //     replaced behind its buffer: producers are not disturbed, nothing is re-sent;
+  //   - an output whose buffer changed is drained (its buffer delivered) and created anew; a
+  //     removed output is drained and stopped;
+  //   - a changed input is stopped, waits until what it emitted is acknowledged (up to
+  //     shutdown_timeout), saves its state, and starts again with the new settings; a removed
+  //     one is stopped the same way; new components start.
+  // Everything new is created before anything running is touched, and new outputs are started
+  // first: an error there (a plugin refusing its settings, a file that cannot be opened) returns
+  // the error and leaves the running pipeline as it was. An error after that point (a changed
+  // component that fails to start) starts that component again with its previous settings and
+  // is returned too (InvalidArgument naming it).
+  Result<ReloadSummary> Reload(PipelineSpec next, const PluginRegistry& registry);
+
+  // For a watchdog: FailedPrecondition naming the first output whose worker has been inside one
+  // Output::Write call for longer than `max_stall` (a wedged output: waiting to retry, or for
+  // room in an output's in-flight window, is not); OK otherwise.
+  Status CheckLiveness(std::chrono::steady_clock::duration max_stall) const;
+
  private:
   struct InputSlot {
-    std::string id;
+    ConfigNode config;
     std::unique_ptr<Input> input;
     std::unique_ptr<InputEmitter> emitter;
     bool started = false;
   };
+  struct OutputSlot {
+    ConfigNode config;
+    std::unique_ptr<OutputWorker> worker;
+  };
+  // What a reload took out of the graph and that must outlive what still refers to it.
+  struct Retired {
+    std::vector<std::unique_ptr<Routing>> routings;  // still waiting on an output
+    std::vector<std::unique_ptr<OutputWorker>> outputs;
+    std::vector<InputSlot> inputs;  // stopped; their emitters wait for acknowledgements
+  };
+  class Reloader;
 
   Pipeline(PipelineSpec spec, MetricsRegistry* metrics);
-  Status Build(const PluginRegistry& registry);
-  Result<std::unique_ptr<Chain>> BuildChain(const std::string& first_filter,
-                                            const PluginRegistry& registry, int depth);
-  Status BuildFanout(const std::string& node, Fanout* fanout, const PluginRegistry& registry,
-                     int depth);
   PluginContext MakeContext(const ConfigNode& node) const;
+  // Creates the worker of output `n` (not started). `memory_share`: a memory buffer's default
+  // cap; `memory_limit`: the budget it is checked against.
+  Result<std::unique_ptr<OutputWorker>> CreateOutput(const ConfigNode& n,
+                                                     const PluginRegistry& registry,
+                                                     uint64_t memory_share, uint64_t memory_limit);
+  Result<std::unique_ptr<Output>> CreateOutputPlugin(const ConfigNode& n,
+                                                     const PluginRegistry& registry) const;
+  // Creates input `n` (not started) with routing trees from `ctx`.
+  Result<InputSlot> CreateInput(const ConfigNode& n, const PluginRegistry& registry,
+                                const TreeContext& ctx);
+  TreeContext MakeTreeContext(const Graph& graph, const PluginRegistry& registry,
+                              std::function<OutputWorker*(const std::string&)> find) const;
+  // A memory buffer's default cap with `outputs` outputs.
+  static uint64_t MemoryShare(uint64_t memory_limit, size_t outputs);
   void OnInputFinished();
   size_t FilterWorkers() const;
+  // Destroys what is retired and no longer referred to.
+  void Reap(bool all);
 
   PipelineSpec spec_;
   MetricsRegistry* metrics_;
   std::string hostname_;
   MemoryBudget budget_;
-  std::vector<std::unique_ptr<OutputWorker>> outputs_;
+  std::vector<OutputSlot> outputs_;
   std::vector<InputSlot> inputs_;
-  // Graph: for each component name, the filters and outputs that read from it.
-  std::vector<std::pair<std::string, const ConfigNode*>> consumers_;  // (upstream, consumer)
+  Retired retired_;
   Gauge* budget_used_ = nullptr;
+  Gauge* budget_limit_ = nullptr;
   std::atomic<bool> started_{false};
+  mutable std::mutex components_mu_;  // guards the vectors above for the observers
   std::atomic<bool> stopping_{false};
   std::atomic<bool> all_finished_{false};
-  std::atomic<size_t> finished_inputs_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_requested_ = false;

@@ -5,20 +5,11 @@
 // filter edit the events in place, and encodes once.
 //
 // An input whose tree has filters gets `workers` copies of the tree (each with its own filter
-// instances) and as many threads: Emit hands the batch to the next free worker and returns, so
-// reading and filtering use separate cores. Batches still reach each output in the order they
-// were emitted: a worker queues its results only when every earlier batch has been queued.
-// Without filters, or with one worker, the tree runs on the emitting thread.
+// instances), run by its InputEmitter (input_emitter.h).
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "runnel/plugin.h"
@@ -64,51 +55,6 @@ class Chain {
   std::vector<ChainFilter> filters_;
   EventBatch events_;
   Fanout next_;
-};
-
-// The Emitter an input is given.
-class InputEmitter : public Emitter {
- public:
-  // `trees`: one routing tree per worker (see above); at least one.
-  InputEmitter(std::string id, ComponentMetrics metrics, const std::atomic<bool>* stopping,
-               std::function<void()> on_finished, std::vector<std::unique_ptr<Fanout>> trees);
-  ~InputEmitter() override;
-
-  Status Emit(Batch batch) override;
-  void Finished() override;
-  bool stopping() const override { return stopping_->load(std::memory_order_relaxed); }
-
-  // Processes what was handed to the workers, then stops them. Call after the input stopped.
-  void Drain();
-
- private:
-  struct Work {
-    uint64_t seq;
-    Batch batch;
-  };
-  void WorkerLoop(size_t index);
-  // Queues `sends` to their outputs; returns the first error.
-  static Status Send(std::vector<PendingSend>& sends);
-
-  std::string id_;
-  ComponentMetrics metrics_;
-  const std::atomic<bool>* stopping_;
-  std::function<void()> on_finished_;
-  std::atomic<bool> finished_{false};
-  std::vector<std::unique_ptr<Fanout>> trees_;
-
-  std::mutex inline_mu_;  // one worker: the tree runs on the emitting thread, one at a time
-
-  // Parallel workers.
-  std::mutex mu_;
-  std::condition_variable work_cv_;   // work queued, or closing
-  std::condition_variable space_cv_;  // room in the queue
-  std::condition_variable turn_cv_;   // next_turn_ advanced
-  std::deque<Work> work_;
-  uint64_t next_seq_ = 0;
-  uint64_t next_turn_ = 0;
-  bool closing_ = false;
-  std::vector<std::thread> threads_;
 };
 
 }  // namespace runnel::runtime

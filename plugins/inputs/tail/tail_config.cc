@@ -34,7 +34,9 @@ Schema TailSchema() {
                 "long.")
       .Range(0, 3'600'000)
       .Optional("checkpoint_interval", FieldType::kDuration, "\"5s\"",
-                "How often acknowledged offsets are written to the checkpoint (also at shutdown).")
+                "How often the checkpoint snapshot is rewritten (fsync'ed; also at shutdown, and "
+                "early once its journal has grown by 1MiB). Acknowledged offsets do not wait "
+                "for it: each one is appended to the checkpoint journal as it is acknowledged.")
       .Range(10, 3'600'000)
       .Optional("fingerprint_bytes", FieldType::kSize, "256",
                 "How many first bytes of a file identify it, with its device and inode: a "

@@ -1,10 +1,8 @@
 #include "tail_input.h"
 
-#include <cstdio>
 #include <utility>
 
 #include "runnel/files/atomic_file.h"
-#include "runnel/files/checkpoint.h"
 #include "runnel/logging.h"
 
 namespace runnel::plugins::tail {
@@ -48,24 +46,23 @@ TailInput::TailInput(TailConfig config, std::string tag, const PluginContext& ct
                                          "New files recognised as copies of a file being read.");
   metrics_.checkpoint_errors =
       registry->GetCounter("tail_checkpoint_errors_total", id_, "Checkpoint writes that failed.");
+  metrics_.checkpoint_damaged_records = registry->GetCounter(
+      "tail_checkpoint_damaged_records_total", id_,
+      "Checkpoint journal records skipped at start: damaged, or a torn last one.");
 }
 
 TailInput::~TailInput() { Stop(); }
 
 Status TailInput::Start(Emitter& emitter) {
   RUNNEL_RETURN_IF_ERROR(files::MakeDirs(state_dir_).WithPrefix(id_ + ": state directory"));
-  Result<std::vector<files::CheckpointEntry>> loaded = files::LoadCheckpoint(checkpoint_path_);
-  if (!loaded) {
-    if (loaded.error().code() != StatusCode::kDataLoss) {
-      return loaded.error().WithPrefix(id_ + ": checkpoint");
-    }
-    std::string aside = checkpoint_path_ + ".corrupt";
-    RUNNEL_LOG(kError, id_) << loaded.error().message() << "; moved aside to " << aside
-                            << " and starting without it";
-    std::rename(checkpoint_path_.c_str(), aside.c_str());
-    loaded = std::vector<files::CheckpointEntry>{};
+  files::CheckpointLoadStats loaded;
+  Result<std::unique_ptr<files::CheckpointStore>> store =
+      files::CheckpointStore::Open(checkpoint_path_, id_, &resume_, &loaded);
+  if (!store) {
+    return store.error().WithPrefix(id_);
   }
-  resume_ = std::move(*loaded);
+  store_ = std::move(*store);
+  metrics_.checkpoint_damaged_records->Add(loaded.damaged_records + (loaded.torn_bytes > 0));
 
   files::FileTrackerOptions options;
   options.include = config_.paths;
@@ -140,7 +137,7 @@ void TailInput::Run() {
       FinishAtEof();
       return;
     }
-    if (now >= next_checkpoint) {
+    if (now >= next_checkpoint || store_->snapshot_due()) {
       (void)Save(/*force=*/false);
       next_checkpoint = now + config_.checkpoint_interval;
     }
@@ -255,11 +252,13 @@ void TailInput::Flush(uint64_t consumed) {
     }
     // Bytes consumed without an event (the belated newline of a partial line taken earlier):
     // an empty range, acknowledged at once, so the checkpoint moves past them in order.
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     auto it = generations_.find(batch_generation_);
     if (it != generations_.end() && consumed > it->second.watermark.emitted()) {
       if (it->second.watermark.Ack(it->second.watermark.Add(consumed), true)) {
         dirty_ = true;
+        MarkForJournal(it->first, it->second);
+        WriteJournal(lock);
       }
     }
     return;
@@ -301,7 +300,7 @@ void TailInput::UpdateMetrics() {
 }
 
 void TailInput::OnAck(uint64_t cookie, AckOutcome outcome) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   auto p = pending_.find(cookie);
   if (p == pending_.end()) {
     return;
@@ -315,10 +314,12 @@ void TailInput::OnAck(uint64_t cookie, AckOutcome outcome) {
   Generation& g = it->second;
   if (g.watermark.Ack(batch.seq, outcome != AckOutcome::kCancelled)) {
     dirty_ = true;
+    MarkForJournal(it->first, g);
   }
   if (Forgettable(g)) {
     generations_.erase(it);
   }
+  WriteJournal(lock);
 }
 
 bool TailInput::Checkpointed(const Generation& g) {
@@ -329,19 +330,68 @@ bool TailInput::Forgettable(const Generation& g) {
   return !g.live && g.watermark.outstanding() == 0 && !Checkpointed(g);
 }
 
+files::CheckpointEntry TailInput::EntryOf(const Generation& g) {
+  return files::CheckpointEntry{g.id, g.fingerprint, g.watermark.committed(), g.path};
+}
+
+void TailInput::MarkForJournal(uint64_t gen, Generation& g) {
+  if (!g.journal_marked) {
+    g.journal_marked = true;
+    journal_marked_.push_back(gen);
+  }
+}
+
+void TailInput::WriteJournal(std::unique_lock<std::mutex>& lock) {
+  if (journal_writing_) {
+    return;
+  }
+  journal_writing_ = true;
+  while (!journal_marked_.empty()) {
+    journal_out_.clear();
+    for (uint64_t gen : journal_marked_) {
+      auto it = generations_.find(gen);
+      if (it != generations_.end()) {
+        it->second.journal_marked = false;
+        // A generation no longer checkpointed (truncated) must not come back from the journal.
+        if (Checkpointed(it->second)) {
+          store_->EncodeRecord(EntryOf(it->second), &journal_out_);
+        }
+      }
+    }
+    journal_marked_.clear();
+    if (journal_out_.empty()) {
+      break;
+    }
+    lock.unlock();
+    Status s = store_->Write(journal_out_);
+    if (!s.ok()) {
+      metrics_.checkpoint_errors->Add();
+      RUNNEL_LOG_EVERY(kError, id_, std::chrono::seconds(60))
+          << "checkpoint journal: " << s.message() << " (the next snapshot saves the offsets)";
+    }
+    lock.lock();
+  }
+  journal_writing_ = false;
+}
+
 void TailInput::OnGenerationStart(const files::TrackedFile& file, uint64_t start) {
-  std::lock_guard<std::mutex> lock(mu_);
-  generations_.insert_or_assign(file.generation, Generation{file.id, file.fingerprint, file.path,
-                                                            files::AckWatermark(start), true});
+  std::unique_lock<std::mutex> lock(mu_);
+  auto [it, _] = generations_.insert_or_assign(
+      file.generation,
+      Generation{file.id, file.fingerprint, file.path, files::AckWatermark(start), true});
   dirty_ = true;
+  MarkForJournal(it->first, it->second);
+  WriteJournal(lock);
 }
 
 void TailInput::OnFingerprintChanged(const files::TrackedFile& file) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   auto it = generations_.find(file.generation);
   if (it != generations_.end()) {
     it->second.fingerprint = file.fingerprint;
     dirty_ = true;
+    MarkForJournal(it->first, it->second);
+    WriteJournal(lock);
   }
 }
 
@@ -361,21 +411,25 @@ void TailInput::OnGenerationEnd(const files::TrackedFile& file) {
 
 Status TailInput::Save(bool force) {
   std::lock_guard<std::mutex> save_lock(save_mu_);
+  if (store_ == nullptr) {
+    return OkStatus();  // not started
+  }
   std::vector<files::CheckpointEntry> entries;
+  uint64_t journal_seq;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!dirty_ && !force) {
       return OkStatus();
     }
+    journal_seq = store_->BeginSnapshot();
     for (const auto& [gen, g] : generations_) {
       if (Checkpointed(g)) {
-        entries.push_back(
-            files::CheckpointEntry{g.id, g.fingerprint, g.watermark.committed(), g.path});
+        entries.push_back(EntryOf(g));
       }
     }
     dirty_ = false;
   }
-  Status s = files::SaveCheckpoint(checkpoint_path_, entries);
+  Status s = store_->WriteSnapshot(journal_seq, entries);
   if (!s.ok()) {
     metrics_.checkpoint_errors->Add();
     RUNNEL_LOG_EVERY(kError, id_, std::chrono::seconds(60)) << "checkpoint: " << s.message();

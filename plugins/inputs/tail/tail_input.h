@@ -8,6 +8,12 @@
 // agent was down, by dev+inode in the directory of their checkpointed path (FileTracker::
 // InitialScan); the unread rest of a rotated file is read, then it is let go.
 //
+// Checkpoint (files::CheckpointStore): an acknowledgement that moves a file's committed offset
+// appends that offset to the checkpoint journal before OnAck returns (one write(2), no fsync), so
+// a crash repeats only what was not yet acknowledged. Acknowledgements arriving while another
+// thread writes are coalesced into its next write (one record per file). The snapshot is
+// rewritten every checkpoint_interval, when the journal has grown past 1 MiB, and at shutdown.
+//
 // Threads: Start() runs one reader thread; acknowledgements arrive on any thread (OnAck);
 // Stop() and OnDrained() are called by the runtime's thread. Public calls are thread-safe.
 
@@ -23,6 +29,7 @@
 
 #include "runnel/batch.h"
 #include "runnel/files/ack_watermark.h"
+#include "runnel/files/checkpoint_store.h"
 #include "runnel/files/file_tracker.h"
 #include "runnel/metrics.h"
 #include "runnel/plugin.h"
@@ -37,9 +44,10 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
   TailInput(TailConfig config, std::string tag, const PluginContext& ctx);
   ~TailInput() override;
 
-  // Creates the state directory, loads the checkpoint (a corrupt one is moved aside to
-  // "<checkpoint>.corrupt" and logged) and starts the reader thread. Errors: the state
-  // directory cannot be created, or the checkpoint cannot be read.
+  // Creates the state directory, loads the checkpoint, snapshot and journal (a corrupt snapshot
+  // is moved aside to "<checkpoint>.corrupt" and logged; damaged journal records are skipped,
+  // logged and counted) and starts the reader thread. Errors: the state directory cannot be
+  // created, or the checkpoint cannot be read or its journal opened.
   Status Start(Emitter& emitter) override;
   // Stops the reader thread; returns when it no longer emits. Idempotent.
   void Stop() override;
@@ -49,7 +57,7 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
   // it is acknowledged, so entries do not accumulate.
   void OnDrained() override;
 
-  // Writes the checkpoint now (also when nothing changed). For tests and OnDrained.
+  // Writes the checkpoint snapshot now (also when nothing changed). For tests and OnDrained.
   Status SaveCheckpoint();
   const std::string& checkpoint_path() const { return checkpoint_path_; }
 
@@ -62,6 +70,7 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
     Counter* truncations = nullptr;
     Counter* copies = nullptr;
     Counter* checkpoint_errors = nullptr;
+    Counter* checkpoint_damaged_records = nullptr;
   };
   const Metrics& metrics() const { return metrics_; }
 
@@ -71,8 +80,9 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
     files::Fingerprint fingerprint;
     std::string path;
     files::AckWatermark watermark;
-    bool live = true;       // being read; false once truncated or released
-    bool released = false;  // let go at its end: saved until all read from it is acknowledged
+    bool live = true;             // being read; false once truncated or released
+    bool released = false;        // let go at its end: saved until all read from it is acknowledged
+    bool journal_marked = false;  // in journal_marked_
   };
   // Whether the checkpoint holds `g`: while it is read, and after its release while some of
   // what was read from it is not acknowledged (after a restart it is found again in its
@@ -80,6 +90,7 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
   static bool Checkpointed(const Generation& g);
   // Whether `g` can be forgotten: ended, nothing outstanding, and not Checkpointed.
   static bool Forgettable(const Generation& g);
+  static files::CheckpointEntry EntryOf(const Generation& g);
   struct PendingBatch {
     uint64_t generation;
     uint64_t seq;
@@ -96,6 +107,11 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
   void FinishAtEof();
   void UpdateMetrics();
   Status Save(bool force);
+  // Under mu_: `gen`'s state goes into the next journal write.
+  void MarkForJournal(uint64_t gen, Generation& g);
+  // Under mu_ (held by `lock`, released while writing): appends the records of the marked
+  // generations, unless another thread is writing (it takes these too: group commit).
+  void WriteJournal(std::unique_lock<std::mutex>& lock);
 
   void OnAck(uint64_t cookie, AckOutcome outcome) override;
   void OnGenerationStart(const files::TrackedFile& file, uint64_t start) override;
@@ -132,6 +148,10 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
   std::unordered_map<uint64_t, PendingBatch> pending_;
   uint64_t next_cookie_ = 1;
   bool dirty_ = true;
+  std::unique_ptr<files::CheckpointStore> store_;  // set by Start
+  std::vector<uint64_t> journal_marked_;           // generations to journal
+  bool journal_writing_ = false;                   // a thread is in WriteJournal's write
+  std::string journal_out_;                        // its records; that thread's only
 
   std::mutex save_mu_;  // serialises checkpoint writes
 };

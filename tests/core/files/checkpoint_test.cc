@@ -20,56 +20,63 @@ std::vector<CheckpointEntry> Sample() {
 }
 
 TEST(CheckpointTest, RoundTrips) {
-  std::string text = EncodeCheckpoint(Sample());
-  Result<std::vector<CheckpointEntry>> back = DecodeCheckpoint(text);
+  CheckpointSnapshot snapshot{Sample(), 12345678901234ull};
+  std::string text = EncodeCheckpoint(snapshot);
+  EXPECT_TRUE(text.starts_with("runnel-checkpoint 2\njournal 12345678901234\n")) << text;
+  Result<CheckpointSnapshot> back = DecodeCheckpoint(text);
   ASSERT_TRUE(back.has_value()) << back.error().ToString();
-  EXPECT_EQ(*back, Sample());
+  EXPECT_EQ(*back, snapshot);
 }
 
 TEST(CheckpointTest, EmptyRoundTrips) {
-  Result<std::vector<CheckpointEntry>> back = DecodeCheckpoint(EncodeCheckpoint({}));
+  Result<CheckpointSnapshot> back = DecodeCheckpoint(EncodeCheckpoint({}));
   ASSERT_TRUE(back.has_value());
-  EXPECT_TRUE(back->empty());
+  EXPECT_TRUE(back->entries.empty());
+  EXPECT_EQ(back->journal_seq, 0u);
+}
+
+// A checkpoint written before the journal existed reads as a snapshot at journal 0.
+TEST(CheckpointTest, VersionOneReadsAsJournalZero) {
+  Result<CheckpointSnapshot> back =
+      DecodeCheckpoint("runnel-checkpoint 1\n2049 1234567 256 00000000deadbeef 42 /a.log\nend 1\n");
+  ASSERT_TRUE(back.has_value()) << back.error().ToString();
+  ASSERT_EQ(back->entries.size(), 1u);
+  EXPECT_EQ(back->entries[0],
+            (CheckpointEntry{FileId{2049, 1234567}, Fingerprint{256, 0xdeadbeef}, 42, "/a.log"}));
+  EXPECT_EQ(back->journal_seq, 0u);
 }
 
 TEST(CheckpointTest, CorruptIsDataLoss) {
-  std::string text = EncodeCheckpoint(Sample());
+  std::string text = EncodeCheckpoint({Sample(), 7});
   for (std::string bad :
        {text.substr(0, text.size() - 4), text.substr(0, text.size() - 8), std::string("garbage\n"),
         std::string(""), std::string("runnel-checkpoint 1\n1 2 x 0 0 p\nend 1\n"),
         std::string("runnel-checkpoint 1\nend 2\n"),
-        std::string("runnel-checkpoint 1\nend 0\nmore\n")}) {
-    Result<std::vector<CheckpointEntry>> r = DecodeCheckpoint(bad);
+        std::string("runnel-checkpoint 1\nend 0\nmore\n"),
+        std::string("runnel-checkpoint 2\nend 0\n"),
+        std::string("runnel-checkpoint 2\njournal x\nend 0\n"),
+        std::string("runnel-checkpoint 3\njournal 1\nend 0\n")}) {
+    Result<CheckpointSnapshot> r = DecodeCheckpoint(bad);
     ASSERT_FALSE(r.has_value()) << bad;
     EXPECT_EQ(r.error().code(), StatusCode::kDataLoss) << bad;
   }
 }
 
-TEST(CheckpointTest, SaveAndLoad) {
-  TempDir dir;
-  std::string path = dir.Path("state/inputs.x/checkpoint");
-  ASSERT_TRUE(MakeDirs(dir.Path("state/inputs.x")).ok());
-  Result<std::vector<CheckpointEntry>> missing = LoadCheckpoint(path);
-  ASSERT_TRUE(missing.has_value());
-  EXPECT_TRUE(missing->empty());
-  ASSERT_TRUE(SaveCheckpoint(path, Sample()).ok());
-  Result<std::vector<CheckpointEntry>> loaded = LoadCheckpoint(path);
-  ASSERT_TRUE(loaded.has_value());
-  EXPECT_EQ(*loaded, Sample());
-  // Replaced as a whole; no temporary left behind.
-  ASSERT_TRUE(SaveCheckpoint(path, {}).ok());
-  EXPECT_TRUE(LoadCheckpoint(path)->empty());
-  struct stat st;
-  EXPECT_NE(stat((path + ".tmp").c_str(), &st), 0);
-}
-
-TEST(CheckpointTest, LoadCorruptFileIsDataLoss) {
-  TempDir dir;
-  std::string path = dir.Path("checkpoint");
-  ASSERT_TRUE(WriteFileAtomically(path, "runnel-checkpoint 1\n1 2 3 ").ok());
-  Result<std::vector<CheckpointEntry>> r = LoadCheckpoint(path);
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code(), StatusCode::kDataLoss);
+TEST(CheckpointTest, RecordBodyRoundTrips) {
+  for (const CheckpointEntry& e : Sample()) {
+    std::string body = "x";  // appended to what is there
+    AppendCheckpointRecordBody(e, &body);
+    EXPECT_EQ(body.size(), 1 + kCheckpointRecordFixedBytes + e.path.size());
+    CheckpointEntry back;
+    ASSERT_TRUE(DecodeCheckpointRecordBody(std::string_view(body).substr(1), &back));
+    EXPECT_EQ(back, e);
+  }
+  CheckpointEntry back;
+  std::string body;
+  AppendCheckpointRecordBody(Sample()[0], &body);
+  EXPECT_FALSE(DecodeCheckpointRecordBody(body.substr(0, kCheckpointRecordFixedBytes - 1), &back));
+  body[19] = '\x7f';  // a fingerprint length far past kMaxFingerprintBytes (little-endian)
+  EXPECT_FALSE(DecodeCheckpointRecordBody(body, &back));
 }
 
 TEST(AtomicFileTest, ErrorsNameTheFile) {

@@ -199,8 +199,11 @@ TEST_F(OutputBufferTest, DropOldestKeepsTheNewestAndTheOtherOutputFlowing) {
   auto p = Make(spec);
   // Batches of ~300 KB: the dead output's 1 MiB holds the one it is retrying and two more.
   const std::vector<std::string> lines = RandomLines(10, 300'000, 7);
-  for (const std::string& line : lines) {
-    ASSERT_TRUE(plugins_.Emit("in", {line}).ok());  // never waits for the dead output
+  // The first one is being retried before the others come, so it is not among the dropped.
+  ASSERT_TRUE(plugins_.Emit("in", {lines[0]}).ok());
+  ASSERT_TRUE(plugins_.WaitForWriteCalls("dead", 1, kWait));
+  for (size_t i = 1; i < lines.size(); ++i) {
+    ASSERT_TRUE(plugins_.Emit("in", {lines[i]}).ok());  // never waits for the dead output
   }
   EXPECT_EQ(Counter("events_dropped_total", "outputs.dead"), 7u);
   ASSERT_TRUE(plugins_.WaitForDelivered("live", 10, kWait));

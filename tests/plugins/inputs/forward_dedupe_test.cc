@@ -214,6 +214,38 @@ TEST_F(ForwardDedupeTest, WindowSurvivesARestartOfTheInput) {
                                   plugins::forward_input::BatchIdForChunk("c3")}));
 }
 
+// The id of an accepted chunk is in the journal on disk before its ack is sent, so a kill -9
+// right after the ack (the files as they are then) still knows it: the sender's resend, which
+// happens when that ack is lost with the connection, is acked and not stored again.
+TEST_F(ForwardDedupeTest, AcceptedIdIsJournalledBeforeItsAck) {
+  StartInput();
+  const std::string journal = StateDir() + "/chunks.journal";
+  const std::string snapshot = StateDir() + "/chunks.snapshot";
+  auto read = [](const std::string& path) { return files::ReadWholeFile(path).value_or("?"); };
+  std::string at_kill_journal;
+  std::string at_kill_snapshot;
+  {
+    auto client = Connect();
+    SendAndExpectAck(*client, MessageFrame("t", 1, "a", "c1"), "c1");
+    // Read at once: no wait, no stop.
+    at_kill_journal = read(journal);
+    at_kill_snapshot = read(snapshot);
+  }
+  EXPECT_EQ(at_kill_journal,
+            ChunkWindow::EncodeRecord(plugins::forward_input::BatchIdForChunk("c1")));
+  StopInput();
+  // The restart finds exactly the files of the kill moment.
+  ASSERT_TRUE(files::WriteFileAtomically(journal, at_kill_journal).ok());
+  ASSERT_TRUE(files::WriteFileAtomically(snapshot, at_kill_snapshot).ok());
+  StartInput();
+  auto client = Connect();
+  SendAndExpectAck(*client, MessageFrame("t", 1, "a", "c1"), "c1");
+  SendAndExpectAck(*client, MessageFrame("t", 2, "b", "c2"), "c2");
+  ASSERT_TRUE(emitter_.WaitForEvents(2));
+  EXPECT_EQ(emitter_.Values("log"), (Strings{"a", "b"}));
+  EXPECT_EQ(Count("forward_duplicates_total"), 1u);
+}
+
 TEST_F(ForwardDedupeTest, OldestIdIsForgottenBeyondTheWindow) {
   StartInput("dedupe_window = 2\n");
   auto client = Connect();

@@ -17,6 +17,7 @@
 #include "plugins/inputs/tail/tail_input.h"
 #include "runnel/files/atomic_file.h"
 #include "runnel/files/checkpoint.h"
+#include "runnel/files/checkpoint_store.h"
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
 #include "tests/testing/temp_dir.h"
@@ -66,7 +67,14 @@ class TailTest : public ::testing::Test {
     ctx_.id = "inputs.app";
     ctx_.data_dir = dir_.Path("data");
   }
-  void TearDown() override { StopInput(); }
+  void TearDown() override {
+    // Held acknowledgements complete before the input goes, also when a test failed midway.
+    if (input_ != nullptr) {
+      input_->Stop();
+    }
+    emitter_.AckAllHeld(AckOutcome::kCancelled);
+    StopInput();
+  }
 
   void StartInput() {
     input_ = std::make_unique<TailInput>(config_, "app", ctx_);
@@ -103,6 +111,12 @@ class TailTest : public ::testing::Test {
       return !got.empty() && got.back() == name;
     })) << "waiting for "
         << name << " in " << path;
+  }
+  // The offset of the checkpoint's only entry, as a restart would load it; ~0 unless it has
+  // exactly one.
+  uint64_t OnlyOffset() {
+    std::vector<files::CheckpointEntry> c = Checkpoint();
+    return c.size() == 1 ? c[0].offset : ~uint64_t{0};
   }
   std::vector<files::CheckpointEntry> Checkpoint() {
     Result<std::vector<files::CheckpointEntry>> c =
@@ -456,6 +470,77 @@ TEST_F(TailTest, WatermarkAdvancesOverContiguousAcksOnly) {
   std::vector<std::string> want = LineList("l", 3, 5);
   want.push_back("SYNC");
   EXPECT_EQ(LinesOf(Log("a.log")), want);
+}
+
+// An acknowledgement that moves the watermark is on disk when OnAck returns (the checkpoint
+// journal), not at the next checkpoint_interval: here an hour, never reached.
+TEST_F(TailTest, AcknowledgedOffsetIsOnDiskAtOnce) {
+  config_.checkpoint_interval = std::chrono::hours(1);
+  config_.batch_max_events = 1;  // one line per batch
+  emitter_.set_auto_ack(false);
+  ASSERT_TRUE(WriteFile(Log("a.log"), Lines("l", 1, 5)));  // 9 bytes per line
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(5));
+  // The file is in the checkpoint from its start, at 0.
+  ASSERT_EQ(Checkpoint().size(), 1u);
+  EXPECT_EQ(Checkpoint()[0].path, Log("a.log"));
+  EXPECT_EQ(OnlyOffset(), 0u);
+  emitter_.AckHeld(0, AckOutcome::kDelivered);  // line 1
+  EXPECT_EQ(OnlyOffset(), 9u);
+  emitter_.AckHeld(1, AckOutcome::kDelivered);  // line 3: not contiguous yet
+  EXPECT_EQ(OnlyOffset(), 9u);
+  emitter_.AckHeld(0, AckOutcome::kDelivered);  // line 2
+  EXPECT_EQ(OnlyOffset(), 27u);
+  // Nothing but the journal says so: the snapshot is the one written at start, without a.log.
+  Result<std::string> snapshot = files::ReadWholeFile(ctx_.StateDir() + "/checkpoint");
+  ASSERT_TRUE(snapshot.has_value());
+  Result<files::CheckpointSnapshot> decoded = files::DecodeCheckpoint(*snapshot);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_TRUE(decoded->entries.empty());
+
+  // kill -9 now: what is on disk is what a restart gets. A copy of the state directory, taken
+  // while this input runs, is started by a fresh input: it reads from line 4.
+  PluginContext copy = ctx_;
+  copy.data_dir = dir_.Path("copy");
+  ASSERT_TRUE(files::MakeDirs(copy.StateDir()).ok());
+  for (const char* name : {"/checkpoint", "/checkpoint.journal.0", "/checkpoint.journal.1"}) {
+    Result<std::string> contents = files::ReadWholeFile(ctx_.StateDir() + name);
+    ASSERT_TRUE(contents.has_value()) << name;
+    ASSERT_TRUE(WriteFile(copy.StateDir() + name, *contents));
+  }
+  CaptureEmitter after;
+  TailInput fresh(config_, "app", copy);
+  ASSERT_TRUE(fresh.Start(after).ok());
+  ASSERT_TRUE(after.WaitForEvents(2));
+  EXPECT_EQ(after.Values(), LineList("l", 4, 5));
+  fresh.Stop();
+}
+
+// Acknowledgements from several threads at once (fan-out, several outputs) are all journalled:
+// the last one written is the newest watermark, whatever the interleaving.
+TEST_F(TailTest, ConcurrentAcknowledgementsAreJournalled) {
+  config_.checkpoint_interval = std::chrono::hours(1);
+  config_.batch_max_events = 1;
+  emitter_.set_auto_ack(false);
+  constexpr int kLines = 400;
+  ASSERT_TRUE(WriteFile(Log("a.log"), Lines("l", 1, kLines)));
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(kLines));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      // The first held one for even threads, the last for odd: acks out of order. An index gone
+      // stale meanwhile acks nothing, and the loop tries again.
+      for (size_t n; (n = emitter_.held()) > 0;) {
+        emitter_.AckHeld(t % 2 == 0 ? 0 : n - 1, AckOutcome::kDelivered);
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(emitter_.held(), 0u);
+  EXPECT_EQ(OnlyOffset(), kLines * 9u);
 }
 
 TEST_F(TailTest, RestartNeitherLosesNorRepeats) {

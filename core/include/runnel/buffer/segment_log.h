@@ -145,6 +145,11 @@ class SegmentLog {
 
   SegmentLogStats stats() const;
 
+  // New limits for an open log (a reload): max_bytes (0: no cap; the segment size stays),
+  // when_full, the sync policy and interval. A full log may then take more, or refuse more.
+  void SetLimits(uint64_t max_bytes, WhenFull when_full, SyncPolicy sync,
+                 std::chrono::milliseconds sync_interval);
+
  private:
   struct State;
   explicit SegmentLog(std::unique_ptr<State> state);
