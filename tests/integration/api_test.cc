@@ -260,7 +260,12 @@ TEST_P(ApiTest, OperationsDocListsEveryMetricFamilyWithItsType) {
             "\"]\n"
             "[outputs.store]\ntype = \"null\"\ninputs = [\"fwd\"]\nbuffer.type = \"disk\"\n");
   ASSERT_NE(port, 0);
-  std::string m = WaitForSample(port, R"(runnel_events_out_total{component="outputs.store"})", 2);
+  // The aggregator side stores the batch, then acknowledges it: the sender observes the ack's
+  // latency a moment after the store's count moved, so wait for both.
+  (void)WaitForSample(port, R"(runnel_events_out_total{component="outputs.store"})", 2);
+  std::string m = WaitForSample(
+      port, R"(runnel_forward_ack_latency_seconds_count{component="outputs.ship"})", 1);
+  EXPECT_EQ(SampleValue(m, R"(runnel_events_out_total{component="outputs.store"})"), 2) << m;
   EXPECT_EQ(SampleValue(m, R"(runnel_forward_ack_latency_seconds_count{component="outputs.ship"})"),
             1)
       << m;
