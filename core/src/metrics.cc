@@ -68,6 +68,18 @@ void AppendDouble(double v, std::string* out) {
   }
 }
 
+// The labels of a series as rendered between the braces: component first, then `labels`.
+std::string RenderLabels(const std::string& component, const MetricLabels& labels) {
+  std::string rendered;
+  if (!component.empty()) {
+    AppendLabel("component", component, &rendered);
+  }
+  for (const auto& [label, value] : labels) {
+    AppendLabel(label, value, &rendered);
+  }
+  return rendered;
+}
+
 // `full{labels}` with `extra` (e.g. le="0.5") appended to the labels.
 void AppendSeries(const std::string& full, std::string_view suffix, const std::string& labels,
                   std::string_view extra, std::string* out) {
@@ -126,14 +138,10 @@ MetricsRegistry::Entry* MetricsRegistry::GetEntry(const std::string& name,
                                                   const MetricLabels& labels, Type type,
                                                   const std::vector<double>* bounds) {
   RUNNEL_CHECK(IsValidName(name));
-  std::string rendered;
-  if (!component.empty()) {
-    AppendLabel("component", component, &rendered);
-  }
   for (const auto& [label, value] : labels) {
     RUNNEL_CHECK(IsValidName(label) && label != "component" && label != "le");
-    AppendLabel(label, value, &rendered);
   }
+  std::string rendered = RenderLabels(component, labels);
   std::lock_guard<std::mutex> lock(mu_);
   auto [family, created] = families_.try_emplace(name);
   if (created) {
@@ -184,13 +192,7 @@ Histogram* MetricsRegistry::GetHistogram(const std::string& name, const std::str
 
 void MetricsRegistry::Hide(const std::string& name, const std::string& component,
                            const MetricLabels& labels) {
-  std::string rendered;
-  if (!component.empty()) {
-    AppendLabel("component", component, &rendered);
-  }
-  for (const auto& [label, value] : labels) {
-    AppendLabel(label, value, &rendered);
-  }
+  const std::string rendered = RenderLabels(component, labels);
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = index_.find(std::make_pair(name, rendered)); it != index_.end()) {
     it->second->hidden = true;

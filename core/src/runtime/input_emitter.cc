@@ -26,8 +26,6 @@ Routing::~Routing() {
   }
 }
 
-bool Routing::has_filters() const { return trees_.front()->has_chains(); }
-
 void Routing::Enter() {
   std::lock_guard<std::mutex> lock(mu_);
   ++entered_;
@@ -204,11 +202,6 @@ void InputEmitter::OnAck(uint64_t cookie, AckOutcome outcome) {
 bool InputEmitter::WaitSettled(steady_clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   return settled_cv_.wait_until(lock, deadline, [&] { return outstanding_.load() == 0; });
-}
-
-bool InputEmitter::has_filters() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return routing_->has_filters();
 }
 
 std::unique_ptr<Routing> InputEmitter::Replace(std::vector<std::unique_ptr<Fanout>> trees,

@@ -53,7 +53,6 @@ class Routing {
   // Waits until the routing is closed and every batch it was handed has been queued to its
   // outputs (and its workers have exited), or `deadline` (none: no limit). True when drained.
   bool WaitDrained(std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
-  bool has_filters() const;
 
  private:
   struct Work {
@@ -114,7 +113,6 @@ class InputEmitter : public Emitter, private AckReceiver {
   // its state and be let go; those that come later are dropped. Settled() stays false until
   // they have all come (the emitter must be kept until then).
   void Detach();
-  bool has_filters() const;
 
   // Whether every batch emitted so far has been acknowledged.
   bool Settled() const { return outstanding_.load() == 0; }

@@ -272,10 +272,7 @@ void OutputWorker::Run() {
     Dispatch(std::move(*work));
   }
   if (output_ != nullptr) {
-    if (later_ && !cancelled_.load()) {
-      output_->Flush(steady_clock::time_point(steady_clock::duration(drain_deadline_.load())));
-    }
-    output_->Stop();  // completes what the output still holds as cancelled
+    StopOutput();
   }
   Tick();
   {
@@ -285,11 +282,15 @@ void OutputWorker::Run() {
   sleep_cv_.notify_all();
 }
 
-void OutputWorker::Park() {
+void OutputWorker::StopOutput() {
   if (later_ && !cancelled_.load()) {
     output_->Flush(steady_clock::time_point(steady_clock::duration(drain_deadline_.load())));
   }
-  output_->Stop();
+  output_->Stop();  // completes what the output still holds as cancelled
+}
+
+void OutputWorker::Park() {
+  StopOutput();
   std::unique_lock<std::mutex> lock(sleep_mu_);
   parked_ = true;
   sleep_cv_.notify_all();

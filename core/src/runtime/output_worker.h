@@ -125,6 +125,9 @@ class OutputWorker : private AckReceiver {
   // On the worker thread, when a ReplaceOutput asks: flushes and stops the output, then waits
   // until it has been replaced (or the worker is cancelled).
   void Park();
+  // Waits for what an output that completes later has in flight (up to drain_deadline_, unless
+  // cancelled), then stops the output.
+  void StopOutput();
   // The next batch to deliver, waiting up to `deadline`.
   std::optional<Work> Next(std::chrono::steady_clock::time_point deadline);
   void Dispatch(Work work);

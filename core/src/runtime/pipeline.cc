@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "runnel/logging.h"
+#include "runtime/deadline_guard.h"
 
 namespace runnel::runtime {
 namespace {
@@ -259,11 +260,18 @@ Status Pipeline::CheckLiveness(std::chrono::steady_clock::duration max_stall) co
   return OkStatus();
 }
 
-void Pipeline::Reap(bool all) {
+void Pipeline::InputSlot::StopProducing() {
+  if (started) {
+    input->Stop();
+  }
+  emitter->Drain();  // what the input handed over still goes through its filters
+}
+
+void Pipeline::Reap() {
   auto& routings = retired_.routings;
   routings.erase(std::remove_if(routings.begin(), routings.end(),
-                                [&](const std::unique_ptr<Routing>& r) {
-                                  return all || r->WaitDrained(std::chrono::steady_clock::now());
+                                [](const std::unique_ptr<Routing>& r) {
+                                  return r->WaitDrained(std::chrono::steady_clock::now());
                                 }),
                  routings.end());
   if (routings.empty()) {
@@ -280,14 +288,11 @@ uint64_t Pipeline::Shutdown() {
     return 0;
   }
   const auto deadline = std::chrono::steady_clock::now() + spec_.shutdown_timeout;
-  // An input blocked on a full queue of a dead output must not hold the shutdown past its
-  // deadline: when it passes, the budget is aborted and every waiting producer is released.
-  std::mutex guard_mu;
-  std::condition_variable guard_cv;
-  bool done = false;
-  std::thread guard([&] {
-    std::unique_lock<std::mutex> lock(guard_mu);
-    if (!guard_cv.wait_until(lock, deadline, [&] { return done; })) {
+  uint64_t cancelled = 0;
+  {
+    // An input blocked on a full queue of a dead output must not hold the shutdown past its
+    // deadline: when it passes, the budget is aborted and every waiting producer is released.
+    DeadlineGuard guard(deadline, [this] {
       budget_.Abort();
       for (OutputSlot& o : outputs_) {
         o.worker->Abort();
@@ -295,30 +300,20 @@ uint64_t Pipeline::Shutdown() {
       for (auto& w : retired_.outputs) {
         w->Abort();
       }
+    });
+    for (InputSlot& slot : inputs_) {
+      slot.StopProducing();
     }
-  });
-  for (InputSlot& slot : inputs_) {
-    if (slot.started) {
-      slot.input->Stop();
+    for (auto& r : retired_.routings) {
+      (void)r->WaitDrained(deadline);
     }
-    slot.emitter->Drain();  // what the input handed over still goes through its filters
+    for (OutputSlot& o : outputs_) {
+      cancelled += o.worker->Drain(deadline);
+    }
+    for (auto& w : retired_.outputs) {
+      cancelled += w->Drain(deadline);
+    }
   }
-  for (auto& r : retired_.routings) {
-    (void)r->WaitDrained(deadline);
-  }
-  uint64_t cancelled = 0;
-  for (OutputSlot& o : outputs_) {
-    cancelled += o.worker->Drain(deadline);
-  }
-  for (auto& w : retired_.outputs) {
-    cancelled += w->Drain(deadline);
-  }
-  {
-    std::lock_guard<std::mutex> lock(guard_mu);
-    done = true;
-  }
-  guard_cv.notify_all();
-  guard.join();
   budget_.Abort();
   for (InputSlot& slot : inputs_) {
     if (slot.started) {

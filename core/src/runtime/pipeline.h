@@ -103,6 +103,8 @@ class Pipeline {
     std::unique_ptr<Input> input;
     std::unique_ptr<InputEmitter> emitter;
     bool started = false;
+    // Stops the input, then lets what it handed over through its filters; Emit fails from then.
+    void StopProducing();
   };
   struct OutputSlot {
     ConfigNode config;
@@ -135,7 +137,7 @@ class Pipeline {
   void OnInputFinished();
   size_t FilterWorkers() const;
   // Destroys what is retired and no longer referred to.
-  void Reap(bool all);
+  void Reap();
 
   PipelineSpec spec_;
   MetricsRegistry* metrics_;

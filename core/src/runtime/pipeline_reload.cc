@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <optional>
-#include <thread>
 
 #include "runnel/logging.h"
+#include "runtime/deadline_guard.h"
 #include "runtime/pipeline.h"
 
 namespace runnel::runtime {
@@ -49,7 +49,6 @@ class Pipeline::Reloader {
   void RollBackAdded();
   // From here on nothing is undone; what fails is started again with its previous settings.
   void Apply(std::string* errors);
-  void StopInput(InputSlot& slot);
   // Waits until `slot`'s batches are acknowledged (or detaches them at the deadline), then lets
   // it save its state.
   void Settle(InputSlot& slot);
@@ -83,7 +82,7 @@ Result<ReloadSummary> Pipeline::Reload(PipelineSpec next, const PluginRegistry& 
                                "': a reload cannot move the state directory; restart runnel to "
                                "apply it (nothing was changed)"));
   }
-  Reap(/*all=*/false);
+  Reap();
   Reloader reloader(*this, std::move(next), registry);
   return reloader.Run();
 }
@@ -97,25 +96,12 @@ Result<ReloadSummary> Pipeline::Reloader::Run() {
     RollBackAdded();
     return Err(reconfigured);
   }
-  // At the deadline, waits that would hold the reload past it are cancelled.
-  std::mutex guard_mu;
-  std::condition_variable guard_cv;
-  bool done = false;
-  std::thread guard([&] {
-    std::unique_lock<std::mutex> lock(guard_mu);
-    if (!guard_cv.wait_until(lock, deadline_, [&] { return done; })) {
-      lock.unlock();
-      CancelWaits();
-    }
-  });
   std::string errors;
-  Apply(&errors);
   {
-    std::lock_guard<std::mutex> lock(guard_mu);
-    done = true;
+    // At the deadline, waits that would hold the reload past it are cancelled.
+    DeadlineGuard guard(deadline_, [this] { CancelWaits(); });
+    Apply(&errors);
   }
-  guard_cv.notify_all();
-  guard.join();
   Commit();
   if (!errors.empty()) {
     return Err(InvalidArgument(errors + " (the rest of the configuration is applied: " +
@@ -255,7 +241,7 @@ void Pipeline::Reloader::RollBackAdded() {
       // It may wait for a rebuilt output that will not start now.
       i.created->emitter->Abort();
       WakeProducers();
-      StopInput(*i.created);
+      i.created->StopProducing();
       Settle(*i.created);
       p_.retired_.inputs.push_back(std::move(*i.created));
       i.created.reset();
@@ -343,13 +329,6 @@ void Pipeline::Reloader::CancelWaits() {
   });
 }
 
-void Pipeline::Reloader::StopInput(InputSlot& slot) {
-  if (slot.started) {
-    slot.input->Stop();
-  }
-  slot.emitter->Drain();
-}
-
 void Pipeline::Reloader::Settle(InputSlot& slot) {
   if (!slot.emitter->WaitSettled(deadline_)) {
     RUNNEL_LOG(kWarn, slot.config.id())
@@ -369,7 +348,7 @@ void Pipeline::Reloader::Apply(std::string* errors) {
   // 1. Inputs that go or restart stop producing.
   for (InputPlan& i : inputs_) {
     if (i.change == Change::kRemoved || i.change == Change::kRestarted) {
-      StopInput(*i.slot);
+      i.slot->StopProducing();
     }
   }
   // 2. Inputs that stay take their new routing once the old one has handed over what it had.
@@ -515,7 +494,7 @@ void Pipeline::Reloader::Commit() {
   if (p_.budget_limit_ != nullptr) {
     p_.budget_limit_->Set(static_cast<int64_t>(next_.memory_limit));
   }
-  p_.Reap(/*all=*/false);
+  p_.Reap();
 }
 
 }  // namespace runnel::runtime
