@@ -49,6 +49,22 @@ TailInput::TailInput(TailConfig config, std::string tag, const PluginContext& ct
   metrics_.checkpoint_damaged_records = registry->GetCounter(
       "tail_checkpoint_damaged_records_total", id_,
       "Checkpoint journal records skipped at start: damaged, or a torn last one.");
+  metrics_.split_records = registry->GetCounter(
+      "tail_split_records_total", id_,
+      "Joined records (multiline groups, container lines joined from partial pieces) emitted "
+      "at multiline.max_lines, multiline.max_bytes or max_joined_bytes; the rest started a new "
+      "record.");
+  const std::string rejected_help =
+      "Lines skipped because they are not in the input's format (format = \"cri\", \"docker\", "
+      "\"container\"), by the format they failed.";
+  metrics_.rejected_cri =
+      registry->GetCounter("tail_rejected_lines_total", id_, rejected_help, {{"reason", "cri"}});
+  metrics_.rejected_docker =
+      registry->GetCounter("tail_rejected_lines_total", id_, rejected_help, {{"reason", "docker"}});
+  metrics_.metadata_misses = registry->GetCounter(
+      "tail_metadata_misses_total", id_,
+      "Files read with kubernetes_metadata whose name is not "
+      "<pod>_<namespace>_<container>-<id>.log: read without the metadata fields.");
 }
 
 TailInput::~TailInput() { Stop(); }
@@ -146,16 +162,26 @@ void TailInput::Run() {
       wake_cv_.wait_for(lock, config_.poll_interval, [this] { return stop_.load(); });
     }
   }
+  // Groups still being joined are emitted; when the pipeline is stopping already, Emit cancels
+  // them and they are not committed (read again after a restart).
+  for (const auto& file : tracker_->files()) {
+    FinishGeneration(*file);
+  }
 }
 
 void TailInput::FinishAtEof() {
   for (const auto& file : tracker_->files()) {
     files::Line line;
-    if (file->generation != 0 && file->reader.TakePartial(&line)) {
-      batch_generation_ = file->generation;
-      AddLine(*file, line);
-      Flush();
+    if (file->generation == 0) {
+      continue;
     }
+    batch_generation_ = file->generation;
+    uint64_t start = file->reader.line_offset();
+    if (file->reader.TakePartial(&line)) {
+      AddLine(*file, line, start, Clock::now());
+    }
+    Flush(SafeOffset(*file, file->reader.line_offset()));
+    FinishGeneration(*file);
   }
   RUNNEL_LOG(kInfo, id_) << "exit_on_eof: every file read to its end";
   emitter_->Finished();
@@ -171,8 +197,10 @@ bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
   now_time_ = EventTime::Now();
   while (!StopRequested()) {
     files::Line line;
+    uint64_t start = file.reader.line_offset();
     while (file.reader.Next(&line)) {
-      AddLine(file, line);
+      AddLine(file, line, start, now);
+      start = line.end_offset;
     }
     if (read >= kReadBudgetBytes) {
       break;
@@ -194,31 +222,82 @@ bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
     now_time_ = EventTime::Now();
   }
   if (StopRequested()) {
-    Flush(file.reader.line_offset());
+    Flush(SafeOffset(file, file.reader.line_offset()));
     return progressed;
   }
   files::Line line;
+  uint64_t start = file.reader.line_offset();
   if (file.reader.HasPartial() && file.at_eof &&
       now - file.last_data >= config_.partial_line_timeout && file.reader.TakePartial(&line)) {
-    AddLine(file, line);
+    AddLine(file, line, start, now);
+  }
+  Assembly* assembly = AssemblyFor(file);
+  if (assembly != nullptr && assembly->assembler != nullptr) {
+    emitting_ = assembly;
+    assembly->assembler->Tick(now, *this);
+    batch_end_ = SafeOffset(file, file.reader.line_offset());
   }
   if (tracker_->ReadyToRelease(file, now)) {
+    start = file.reader.line_offset();
     if (file.reader.TakePartial(&line)) {
-      AddLine(file, line);
+      AddLine(file, line, start, now);
+    }
+    // The file is let go: what it still holds in groups goes now.
+    if (assembly != nullptr && assembly->assembler != nullptr) {
+      emitting_ = assembly;
+      assembly->assembler->Finish(*this);
+      batch_end_ = file.reader.line_offset();
     }
     file.release = true;
   }
-  Flush(file.reader.line_offset());
+  Flush(SafeOffset(file, file.reader.line_offset()));
   if (file.at_eof) {
     file.reader.ReleaseBuffer();  // a file at its end keeps only its partial line, if any
   }
   return progressed;
 }
 
-void TailInput::AddLine(const files::TrackedFile& file, const files::Line& line) {
+void TailInput::AddLine(const files::TrackedFile& file, const files::Line& line, uint64_t start,
+                        Clock::time_point now) {
+  if (line.truncated) {
+    metrics_.lines_truncated->Add();
+    RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10))
+        << file.current_path << ": a line longer than max_line_bytes (" << config_.max_line_bytes
+        << ") was truncated";
+  }
+  Assembly* assembly = AssemblyFor(file);
+  if (assembly == nullptr) {
+    AppendEntry(file.path, line.text, now_time_, {});
+    batch_end_ = line.end_offset;
+    return;
+  }
+  emitting_ = assembly;
+  if (assembly->assembler == nullptr) {
+    OnRecord(AssembledRecord{line.text, now_time_, {}});
+  } else {
+    assembly->assembler->Add(line.text, start, line.end_offset, now_time_, now, *this);
+  }
+  batch_end_ = SafeOffset(file, line.end_offset);
+}
+
+void TailInput::OnRecord(const AssembledRecord& record) {
+  AppendEntry(emitting_->path, record.text, record.time, record.stream);
+}
+
+void TailInput::AppendEntry(const std::string& path, std::string_view text, EventTime time,
+                            std::string_view stream) {
+  const KubernetesMetadata* k8s =
+      emitting_ != nullptr && emitting_->metadata ? &*emitting_->metadata : nullptr;
   // Each entry costs the line, the path and about 30 bytes of msgpack headers.
   size_t entry_bytes =
-      line.text.size() + file.path.size() + config_.key.size() + config_.path_key.size() + 32;
+      text.size() + path.size() + config_.key.size() + config_.path_key.size() + 32;
+  if (!stream.empty()) {
+    entry_bytes += stream.size() + 8;
+  }
+  if (k8s != nullptr) {
+    entry_bytes += k8s->namespace_name.size() + k8s->pod.size() + k8s->container.size() +
+                   k8s->container_id.size() + 48;
+  }
   if (batch_.count > 0 && (batch_.count >= config_.batch_max_events ||
                            batch_.data.size() + entry_bytes > config_.batch_max_bytes)) {
     Flush();
@@ -227,22 +306,85 @@ void TailInput::AddLine(const files::TrackedFile& file, const files::Line& line)
     batch_.data.reserve(std::min<size_t>(config_.batch_max_bytes, 1 << 20) + entry_bytes);
   }
   BatchBuilder builder(&batch_);
-  bool with_path = !config_.path_key.empty();
-  builder.BeginEntry(now_time_, with_path ? 2 : 1);
+  const bool with_path = !config_.path_key.empty();
+  builder.BeginEntry(time,
+                     1 + (with_path ? 1 : 0) + (stream.empty() ? 0 : 1) + (k8s != nullptr ? 4 : 0));
   MsgpackWriter& w = builder.writer();
   w.Str(config_.key);
-  w.Str(line.text);
+  w.Str(text);
   if (with_path) {
     w.Str(config_.path_key);
-    w.Str(file.path);
+    w.Str(path);
   }
-  batch_end_ = line.end_offset;
-  if (line.truncated) {
-    metrics_.lines_truncated->Add();
-    RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10))
-        << file.current_path << ": a line longer than max_line_bytes (" << config_.max_line_bytes
-        << ") was truncated";
+  if (!stream.empty()) {
+    w.Str(kStreamKey);
+    w.Str(stream);
   }
+  if (k8s != nullptr) {
+    w.Str(kNamespaceKey);
+    w.Str(k8s->namespace_name);
+    w.Str(kPodKey);
+    w.Str(k8s->pod);
+    w.Str(kContainerKey);
+    w.Str(k8s->container);
+    w.Str(kContainerIdKey);
+    w.Str(k8s->container_id);
+  }
+}
+
+TailInput::Assembly* TailInput::AssemblyFor(const files::TrackedFile& file) {
+  const bool grouping = config_.format != LineFormat::kText || config_.multiline != nullptr;
+  if (!grouping && !config_.kubernetes_metadata) {
+    return nullptr;
+  }
+  auto it = assemblies_.find(file.generation);
+  if (it != assemblies_.end()) {
+    return &it->second;
+  }
+  Assembly a;
+  a.path = file.path;
+  if (grouping) {
+    a.assembler = std::make_unique<RecordAssembler>(
+        config_,
+        AssemblerCounters{metrics_.split_records, metrics_.rejected_cri, metrics_.rejected_docker},
+        id_, file.current_path);
+  }
+  if (config_.kubernetes_metadata) {
+    a.metadata = ParseKubernetesLogPath(file.path);
+    if (!a.metadata) {
+      metrics_.metadata_misses->Add();
+      RUNNEL_LOG(kWarn, id_) << file.path
+                             << ": not named <pod>_<namespace>_<container>-<64 hex id>.log as "
+                                "the kubelet names container logs; read without Kubernetes "
+                                "metadata";
+    }
+  }
+  return &assemblies_.emplace(file.generation, std::move(a)).first->second;
+}
+
+uint64_t TailInput::SafeOffset(const files::TrackedFile& file, uint64_t consumed) const {
+  auto it = assemblies_.find(file.generation);
+  if (it == assemblies_.end() || it->second.assembler == nullptr) {
+    return consumed;
+  }
+  return it->second.assembler->SafeOffset(consumed);
+}
+
+void TailInput::FinishGeneration(const files::TrackedFile& file) {
+  auto it = assemblies_.find(file.generation);
+  if (it == assemblies_.end()) {
+    return;
+  }
+  if (it->second.assembler != nullptr && it->second.assembler->pending()) {
+    Flush();  // whatever another file left in the batch goes in a batch of its own
+    batch_generation_ = file.generation;
+    emitting_ = &it->second;
+    it->second.assembler->Finish(*this);
+    batch_end_ = file.reader.line_offset();
+    Flush(batch_end_);
+  }
+  emitting_ = nullptr;
+  assemblies_.erase(it);
 }
 
 void TailInput::Flush(uint64_t consumed) {
@@ -269,7 +411,8 @@ void TailInput::Flush(uint64_t consumed) {
     auto it = generations_.find(batch_generation_);
     cookie = next_cookie_++;
     if (it != generations_.end()) {
-      uint64_t seq = it->second.watermark.Add(std::max(batch_end_, consumed));
+      uint64_t seq = it->second.watermark.Add(
+          std::max({batch_end_, consumed, it->second.watermark.emitted()}));
       pending_[cookie] = PendingBatch{batch_generation_, seq};
     }
   }
@@ -396,6 +539,8 @@ void TailInput::OnFingerprintChanged(const files::TrackedFile& file) {
 }
 
 void TailInput::OnGenerationEnd(const files::TrackedFile& file) {
+  // A truncated file's groups are emitted (their lines were read) before the generation ends.
+  FinishGeneration(file);
   std::lock_guard<std::mutex> lock(mu_);
   auto it = generations_.find(file.generation);
   if (it == generations_.end()) {
