@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "plugins/formats/container.h"
 #include "plugins/formats/syslog.h"
 
 namespace runnel::formats {
@@ -17,6 +18,12 @@ constexpr std::array kFormats = {
     Format{"syslog_rfc3164", &ScanSyslog3164,
            "BSD syslog (RFC 3164) and its variants (no PRI, ISO 8601 time, no hostname, Cisco "
            "IOS): pri, facility, severity, sequence, hostname, appname, procid, message"},
+    Format{"cri", &ScanCri,
+           "CRI container log (containerd, CRI-O): stream, logtag (P/F), log; the time sets the "
+           "event time"},
+    Format{"docker", &ScanDocker,
+           "Docker json-file log: log (unescaped, trailing newline kept), stream, other members "
+           "(attrs); \"time\" sets the event time"},
 };
 
 }  // namespace

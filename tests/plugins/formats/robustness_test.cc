@@ -32,6 +32,9 @@ constexpr Golden kGolden[] = {
     {"syslog_rfc3164", "<30>2024-01-02T04:04:05.123456+01:00 app-host systemd[1]: Started."},
     {"syslog_rfc3164", "<189>123: *Mar  1 18:46:11.123: %SYS-5-CONFIG_I: Configured from x"},
     {"syslog", "<34>1 - h a - - [a b=\"c\"] m"},
+    {"cri", "2016-10-06T00:17:09.669794202Z stdout P log content 1"},
+    {"docker", R"({"log":"caf\u00e9 \"q\" \ud83d\ude00\n","stream":"stderr","attrs":{"tag":"web",)"
+               R"("env":["A=1",2,true,null,-1.5e3]},"time":"2024-05-06T07:08:09.123Z"})"},
 };
 
 void ScanOne(const Format& format, std::string_view line) {
