@@ -20,8 +20,10 @@ struct ContainerLine {
 };
 
 // Decodes `line` as `format` (kCri, kDocker, or kContainer: docker when the line starts with
-// '{'). Strings view `line` or `arena`. Returns nullptr, or why the line is not in the format
-// (out->docker then says which format was tried).
+// '{'). Strings view `line` or `arena`. out->time is set from the line (a docker line without a
+// "time" leaves it as it was). Returns nullptr, or why the line is not in the format
+// (out->docker then says which format was tried). Docker members other than log, stream and
+// time (attrs) are not kept.
 const char* DecodeContainerLine(LineFormat format, std::string_view line, Arena& arena,
                                 ContainerLine* out);
 

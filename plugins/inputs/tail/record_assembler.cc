@@ -70,12 +70,12 @@ RecordAssembler::Stream* RecordAssembler::StreamFor(std::string_view name) {
   return streams_.back().get();
 }
 
-void RecordAssembler::Reject(Counter* counter, const char* what, const char* reason) {
+void RecordAssembler::Reject(Counter* counter, const char* reason) {
   if (counter != nullptr) {
     counter->Add();
   }
   RUNNEL_LOG_EVERY(kWarn, component_, std::chrono::seconds(10))
-      << log_name_ << ": a line skipped, not a " << what << " log line: " << reason;
+      << log_name_ << ": a line skipped: " << reason;
 }
 
 void RecordAssembler::Add(std::string_view line, uint64_t start, uint64_t end, EventTime read_time,
@@ -87,15 +87,15 @@ void RecordAssembler::Add(std::string_view line, uint64_t start, uint64_t end, E
   }
   arena_.Reset();
   ContainerLine c;
+  c.time = read_time;
   if (const char* why = DecodeContainerLine(config_.format, line, arena_, &c); why != nullptr) {
-    Reject(c.docker ? counters_.rejected_docker : counters_.rejected_cri,
-           c.docker ? "Docker json-file" : "CRI", why);
+    Reject(c.docker ? counters_.rejected_docker : counters_.rejected_cri, why);
     return;
   }
   Stream* s = StreamFor(c.stream);
   if (s == nullptr) {
     Reject(c.docker ? counters_.rejected_docker : counters_.rejected_cri,
-           c.docker ? "Docker json-file" : "CRI", "a fifth stream name in one file");
+           "more than 4 stream names in one file");
     return;
   }
   if (!s->partial && !c.partial) {

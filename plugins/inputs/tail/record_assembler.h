@@ -73,7 +73,7 @@ class RecordAssembler {
   void Deliver(Stream& s, std::string_view text, EventTime time, uint64_t start, uint64_t end,
                Clock::time_point now, RecordSink& sink);
   void EmitPartial(Stream& s, Clock::time_point now, RecordSink& sink, bool split);
-  void Reject(Counter* counter, const char* what, const char* reason);
+  void Reject(Counter* counter, const char* reason);
 
   const TailConfig& config_;
   AssemblerCounters counters_;
