@@ -2,7 +2,9 @@
 // flush_timeout, and is killed with SIGKILL while half a stack trace is pending (read, not
 // emitted). Its checkpoint is at the start of the trace, not inside it. Started again on the same
 // data_dir, it reads the trace again from its start; the rest of the trace is written, and the
-// trace arrives exactly once and whole, as do the lines around it.
+// trace arrives exactly once and whole, as do the lines around it. The same for a container's
+// CRI log (preset-like settings: format = "cri", kubernetes_metadata) killed while a long line's
+// first 16 KiB piece is pending.
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -47,6 +49,10 @@ class TailMultilineCrashTest : public ::testing::Test {
     ASSERT_EQ(mkdir(logs_.c_str(), 0755), 0);
     out_ = dir_.Path("out.jsonl");
     config_ = dir_.Path("agent.toml");
+    WriteConfig("multiline.parser = \"java\"\nmultiline.flush_timeout = \"1h\"\n");
+  }
+  // The agent's config: a tail input "app" of logs/*.log with `keys`, a file output to out_.
+  void WriteConfig(const std::string& keys) {
     ASSERT_TRUE(WriteFile(config_, "data_dir = \"" + dir_.Path("data") +
                                        "\"\n"
                                        "[inputs.app]\n"
@@ -54,9 +60,8 @@ class TailMultilineCrashTest : public ::testing::Test {
                                        "paths = [\"" +
                                        logs_ +
                                        "/*.log\"]\n"
-                                       "poll_interval = \"20ms\"\n"
-                                       "multiline.parser = \"java\"\n"
-                                       "multiline.flush_timeout = \"1h\"\n"
+                                       "poll_interval = \"20ms\"\n" +
+                                       keys +
                                        "[outputs.o]\n"
                                        "type = \"file\"\n"
                                        "inputs = [\"app\"]\n"
@@ -114,6 +119,59 @@ TEST_F(TailMultilineCrashTest, APendingTraceSurvivesSigkillWholeAndOnce) {
                                             Chomp(kLast)}));
   EXPECT_EQ(CheckpointOffset(),
             kFirst.size() + kTraceHead.size() + kTraceRest.size() + kLast.size());
+}
+
+TEST_F(TailMultilineCrashTest, APendingCriPartialLineSurvivesSigkillWholeAndOnce) {
+  WriteConfig("format = \"cri\"\nkubernetes_metadata = true\npartial_line_timeout = \"1h\"\n");
+  const std::string id = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+  const std::string log = logs_ + "/ingest-0_logging_worker-" + id + ".log";
+  const std::string piece(16 * 1024, 'x');
+  const std::string first = "2026-12-03T19:00:00.000000001Z stdout F worker up\n";
+  const std::string part = "2026-12-03T19:00:01.000000002Z stdout P " + piece + "\n";
+  const std::string last = "2026-12-03T19:00:01.000000003Z stdout F  and its end\n";
+  ASSERT_TRUE(WriteFile(log, first + part));
+  OutputFollower out(out_);
+  {
+    Process agent = Start();
+    ASSERT_TRUE(PollUntil([&] { return out.Poll() >= 1; }, std::chrono::seconds(30))) << Stderr();
+    ASSERT_TRUE(PollUntil([&] { return CheckpointOffset() == first.size(); })) << Stderr();
+    agent.Kill();
+  }
+  ASSERT_EQ(out.Poll(), 1u);
+  EXPECT_EQ(CheckpointOffset(), first.size());
+
+  ASSERT_TRUE(AppendFile(log, last));
+  Process agent = Start();
+  ASSERT_TRUE(PollUntil([&] { return out.Poll() >= 2; }, std::chrono::seconds(30))) << Stderr();
+  ASSERT_TRUE(PollUntil([&] {
+    return CheckpointOffset() == first.size() + part.size() + last.size();
+  })) << Stderr();
+  ASSERT_TRUE(agent.Signal(SIGTERM).ok());
+  Result<ExitStatus> exit = agent.Wait(std::chrono::seconds(60));
+  ASSERT_TRUE(exit.has_value()) << Stderr();
+  EXPECT_TRUE(exit->exited && exit->code == 0) << exit->ToString() << "\n" << Stderr();
+  ASSERT_EQ(out.Poll(), 2u);
+  std::vector<OutputRecord> records = out.records();
+  EXPECT_EQ(records[0].log, "worker up");
+  EXPECT_EQ(records[1].log, piece + " and its end");
+  std::string pod, ns, container, container_id, stream;
+  // The file output's JSON line of the joined record.
+  size_t n = 0;
+  OutputFollower again(out_);
+  again.Follow([&](std::string_view line) {
+    if (++n == 2) {
+      JsonField(line, "pod", &pod);
+      JsonField(line, "namespace", &ns);
+      JsonField(line, "container", &container);
+      JsonField(line, "container_id", &container_id);
+      JsonField(line, "stream", &stream);
+    }
+  });
+  EXPECT_EQ(pod, "ingest-0");
+  EXPECT_EQ(ns, "logging");
+  EXPECT_EQ(container, "worker");
+  EXPECT_EQ(container_id, id);
+  EXPECT_EQ(stream, "stdout");
 }
 
 }  // namespace
