@@ -6,15 +6,15 @@ namespace runnel::plugins::tail {
 
 Schema TailSchema() {
   Schema s;
-  s.EnumNoDefault("preset", {"kubernetes"},
-                  "Defaults for a kind of log. \"kubernetes\": the container logs of a node "
-                  "as the kubelet links them, paths = [\"/var/log/containers/*.log\"], format = "
-                  "\"container\" and kubernetes_metadata = true; keys set explicitly win.")
-      .OptionalNoDefault("paths", FieldType::kStringList,
-                         "Glob patterns of the files to read, e.g. [\"/var/log/app/*.log\"] "
-                         "(glob(3): *, ?, [...], {a,b}; no **). Matching files that appear while "
-                         "running are picked up at the next rescan. Required unless a preset "
-                         "gives them.")
+  s.Required("paths", FieldType::kStringList,
+             "Glob patterns of the files to read, e.g. [\"/var/log/app/*.log\"] (glob(3): *, ?, "
+             "[...], {a,b}; no **). Matching files that appear while running are picked up at "
+             "the next rescan.")
+      .EnumNoDefault("preset", {"kubernetes"},
+                     "Defaults for a kind of log. \"kubernetes\": a node's container logs, with "
+                     "paths = [\"/var/log/containers/*.log\"] (where the kubelet links them): "
+                     "format = \"container\" and kubernetes_metadata = true; keys set "
+                     "explicitly win.")
       .Optional("exclude", FieldType::kStringList, "[]",
                 "Glob patterns of files not to read. A pattern with a '/' is matched against the "
                 "whole path, one without against the file name (e.g. \"*.gz\").")
@@ -103,7 +103,7 @@ Schema TailSchema() {
                          "own, emitted at once.")
       .OptionalNoDefault("multiline.continue", FieldType::kString,
                          "multiline.parser = \"regex\", mode \"continue\": an RE2 regex of the "
-                         "lines that are appended to the record before them, e.g. \"^\\\\s\" "
+                         "lines that are appended to the record before them, e.g. '^\\s' "
                          "(indented lines).")
       .Enum("multiline.mode", {"continue", "not_start"}, "\"continue\"",
             "multiline.parser = \"regex\": \"continue\" appends the lines matching "
@@ -202,15 +202,7 @@ Status ParseMultiline(const ConfigNode& node, TailConfig* c) {
 Result<TailConfig> ParseTailConfig(const ConfigNode& node) {
   TailConfig c;
   const bool kubernetes = node.Has("preset") && node.GetString("preset") == "kubernetes";
-  if (node.Has("paths")) {
-    c.paths = node.GetStringList("paths");
-  } else if (kubernetes) {
-    c.paths = {"/var/log/containers/*.log"};
-  } else {
-    return Err(node.Error("paths",
-                          "is required (or a preset that gives it, e.g. preset = "
-                          "\"kubernetes\")"));
-  }
+  c.paths = node.GetStringList("paths");
   if (c.paths.empty()) {
     return Err(node.Error("paths", "give at least one glob pattern"));
   }

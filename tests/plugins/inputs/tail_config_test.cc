@@ -122,8 +122,8 @@ TEST(TailConfigTest, SchemaDocumentsEveryKey) {
   for (const FieldSpec& f : s.fields()) {
     names.insert(f.name);
     EXPECT_FALSE(f.description.empty()) << f.name;
-    EXPECT_FALSE(f.required) << f.name;  // paths: unless a preset gives them
-    // Without a default: absent unless set, or given by a preset.
+    EXPECT_EQ(f.required, f.name == "paths") << f.name;
+    // Without a default: absent unless set (format and kubernetes_metadata: or by a preset).
     const std::set<std::string> no_default = {"preset",
                                               "paths",
                                               "format",
