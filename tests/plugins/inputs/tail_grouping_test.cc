@@ -219,6 +219,19 @@ TEST_F(TailGroupingTest, ATruncatedFilesPendingGroupIsEmitted) {
   EXPECT_TRUE(PollUntil([&] { return input_->metrics().truncations->value() == 1; }));
 }
 
+TEST_F(TailGroupingTest, ExitOnEofEmitsThePendingGroupAtTheEnd) {
+  config_.multiline = Rules(MultilineParser::kGo, std::chrono::hours(1));
+  config_.exit_on_eof = true;
+  ASSERT_TRUE(WriteFile(Log("app.log"), std::string("before\n") + kGoHead));
+  StartInput();
+  ASSERT_TRUE(PollUntil([&] { return emitter_.finished(); }));
+  EXPECT_EQ(emitter_.Values(),
+            (std::vector<std::string>{"before",
+                                      "panic: assignment to entry in nil map\n\ngoroutine 1 "
+                                      "[running]:"}));
+  ASSERT_TRUE(WaitForOffset(7 + sizeof(kGoHead) - 1));
+}
+
 TEST_F(TailGroupingTest, MaxLinesSplitsAreCounted) {
   config_.multiline = Rules(MultilineParser::kRuby, milliseconds(50), /*max_lines=*/2);
   const std::string text =
