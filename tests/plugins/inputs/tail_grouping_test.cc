@@ -13,6 +13,7 @@
 #include "runnel/files/checkpoint_store.h"
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
+#include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 
 namespace runnel::plugins::tail {
@@ -124,6 +125,45 @@ TEST_F(TailGroupingTest, JavaTracesBecomeOneRecordEach) {
   EXPECT_EQ(emitter_.Values("path"), std::vector<std::string>(3, Log("app.log")));
   EXPECT_EQ(emitter_.event_count(), 3u);
   EXPECT_EQ(input_->metrics().split_records->value(), 0u);
+}
+
+// A real traceback: Debian's python3 (packaging/deps) raises a chained exception with its
+// stderr going to the file tailed.
+TEST_F(TailGroupingTest, ARealPythonTracebackIsOneRecord) {
+  const std::string python = "/usr/bin/python3";
+  struct stat st;
+  if (stat(python.c_str(), &st) != 0) {
+    GTEST_SKIP() << python << " is missing (packaging/deps installs python3)";
+  }
+  config_.multiline = Rules(MultilineParser::kPython);
+  const std::string script =
+      "import sys, json\n"
+      "print('worker 3 starting', file=sys.stderr)\n"
+      "print('loading the payload', file=sys.stderr)\n"
+      "try:\n"
+      "    json.loads('not json')\n"
+      "except ValueError as e:\n"
+      "    raise RuntimeError('bad payload') from e\n";
+  Result<runnel::testing::Process> p =
+      runnel::testing::Process::Spawn({{python, "-c", script}, "", Log("worker.log"), ""});
+  ASSERT_TRUE(p.has_value()) << p.error().ToString();
+  Result<runnel::testing::ExitStatus> exit = p->Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(exit.has_value());
+  ASSERT_TRUE(exit->exited && exit->code == 1) << exit->ToString();
+  const std::string text = runnel::testing::ReadFileOrEmpty(Log("worker.log"));
+  ASSERT_TRUE(text.starts_with("worker 3 starting\nloading the payload\nTraceback ")) << text;
+  ASSERT_NE(text.find("The above exception was the direct cause of the following exception:"),
+            std::string::npos)
+      << text;
+  ASSERT_TRUE(text.ends_with("RuntimeError: bad payload\n")) << text;
+  StartInput();
+  ASSERT_TRUE(emitter_.WaitForEvents(2));
+  ASSERT_TRUE(WaitForOffset(text.size()));
+  // The message line before the traceback joins it; both tracebacks are one record.
+  const size_t second = text.find('\n') + 1;
+  EXPECT_EQ(emitter_.Values(),
+            (std::vector<std::string>{"worker 3 starting",
+                                      text.substr(second, text.size() - second - 1)}));
 }
 
 TEST_F(TailGroupingTest, APendingGroupHoldsTheCheckpointAtItsStart) {
