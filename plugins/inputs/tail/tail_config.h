@@ -1,7 +1,7 @@
 #pragma once
 // Configuration of the tail input: its schema (the reference documentation of every key) and
 // the validated, immutable TailConfig the input runs with. A preset ("kubernetes") changes the
-// defaults of paths, format and kubernetes_metadata; keys set explicitly win.
+// defaults of format and kubernetes_metadata; keys set explicitly win.
 
 #include <chrono>
 #include <cstdint>
