@@ -31,7 +31,7 @@ constexpr std::array kFormats = {
            "status, bytes, referer, user_agent; %t sets the event time"},
     Format{"apache_error", &ScanApacheError,
            "Apache error log (2.4 and 2.2): module, level, pid, tid, client, client_port, code, "
-           "message"},
+           "message, referer"},
     Format{"nginx_combined", &ScanNginxCombined,
            "nginx combined access log: client, user, method, path, protocol, status, bytes, "
            "referer, user_agent, x_forwarded_for; $time_local sets the event time"},

@@ -22,7 +22,8 @@
 // apache_error: the 2.4 ErrorLogFormat default, `[Www Mmm dd hh:mm:ss.uuuuuu yyyy]
 // [module:level] [pid N:tid N] [client ip:port] AHnnnnn: message`, and 2.2's `[Www Mmm dd
 // hh:mm:ss yyyy] [level] [client ip] message`. Fields: module, level, pid (Int), tid (Int),
-// client, client_port (Int), code ("AH00128"), message; each only when the line has it.
+// client, client_port (Int), code ("AH00128"), message, referer (the ", referer: <url>" Apache
+// appends to the message for requests that had one); each only when the line has it.
 // The time has no zone: ScanOptions::utc_offset_seconds.
 //
 // nginx_error: `yyyy/mm/dd hh:mm:ss [level] pid#tid: [*connection ]message[, client: ...,

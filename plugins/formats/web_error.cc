@@ -165,8 +165,20 @@ const char* ScanApacheError(std::string_view line, const ScanOptions& options, A
     c = probe;
     c.Consume(' ');
   }
-  if (!c.AtEnd()) {
-    AddString(fields, "message", c.Rest());
+  std::string_view message = c.Rest();
+  // Apache appends the request's Referer as ", referer: <url>" (the url holds no space).
+  std::string_view referer;
+  const size_t at = message.rfind(", referer: ");
+  if (at != std::string_view::npos && message.find(' ', at + 11) == std::string_view::npos &&
+      at + 11 < message.size()) {
+    referer = message.substr(at + 11);
+    message = message.substr(0, at);
+  }
+  if (!message.empty()) {
+    AddString(fields, "message", message);
+  }
+  if (!referer.empty()) {
+    AddString(fields, "referer", referer);
   }
   return nullptr;
 }

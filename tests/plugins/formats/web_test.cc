@@ -140,6 +140,19 @@ TEST(ApacheError, Version24) {
             "message=\"Apache/2.4.57 (Debian) configured -- resuming normal operations\"");
 }
 
+TEST(ApacheError, Referer) {
+  EXPECT_EQ(Scan("apache_error",
+                 "[Wed Oct 11 14:32:52 2000] [core:info] [pid 1:tid 2] [client 10.0.0.1:5] "
+                 "AH00128: File does not exist: /x, referer: http://example.com/a?b=c")
+                .fields,
+            "module=\"core\" level=\"info\" pid=1 tid=2 client=\"10.0.0.1\" client_port=5 "
+            "code=\"AH00128\" message=\"File does not exist: /x\" "
+            "referer=\"http://example.com/a?b=c\"");
+  // Not at the end, or with a space after it: part of the message.
+  EXPECT_EQ(Scan("apache_error", "[Wed Oct 11 14:32:52 2000] [error] a, referer: b c").fields,
+            "level=\"error\" message=\"a, referer: b c\"");
+}
+
 TEST(ApacheError, Version22) {
   const Scanned s = Scan("apache_error",
                          "[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] client denied by "
