@@ -48,12 +48,11 @@ bool IsTarget(std::string_view word) {
 const char* ScanPlain(std::string_view line, std::vector<Field>* fields, EventTime* time) {
   Cursor c{line};
   if (c.Peek() == '[') {
-    const std::string_view stamp = c.Until(']');
+    c.Until(']');
     double uptime = 0;
     if (!c.Consume(']') || !Uptime(line.substr(0, c.pos), &uptime)) {
       return "not a linkerd-proxy log line: no [uptime] or RFC 3339 time at the start";
     }
-    (void)stamp;
     fields->push_back(Field{"uptime", Value::Double(uptime)});
   } else if (!internal::Rfc3339(c, false, 0, time)) {
     return "not a linkerd-proxy log line: no [uptime] or RFC 3339 time at the start";
