@@ -5,18 +5,44 @@
 
 namespace runnel::plugins::parse {
 
+namespace {
+
+std::vector<std::string> FormatChoices() {
+  std::vector<std::string> choices = {"json", "regex", "logfmt"};
+  for (const formats::Format& format : formats::AllFormats()) {
+    choices.emplace_back(format.name);
+  }
+  return choices;
+}
+
+std::string FormatHelp() {
+  std::string help =
+      "How `field` is written. json: an object whose members become fields; regex: the "
+      "named groups of `regex` become fields; logfmt: key=value pairs. Named formats, whose "
+      "scanners set typed fields and the event time from the line's own timestamp (README.md "
+      "lists every field):";
+  for (const formats::Format& format : formats::AllFormats()) {
+    help.append(" ").append(format.name).append(": ").append(format.description).append(";");
+  }
+  help.back() = '.';
+  return help;
+}
+
+}  // namespace
+
 Schema ParseSchema() {
   Schema schema;
-  schema
-      .Enum("format", {"json", "regex", "logfmt"}, "\"json\"",
-            "How `field` is written. json: an object whose members become fields; regex: the "
-            "named groups of `regex` become fields; logfmt: key=value pairs.")
+  schema.Enum("format", FormatChoices(), "\"json\"", FormatHelp())
       .Optional("field", FieldType::kString, "\"log\"",
                 "The string field to parse. An event without it passes unchanged.")
       .OptionalNoDefault("regex", FieldType::kString,
                          "format = \"regex\": an RE2 pattern with named groups, e.g. "
                          "'^(?P<host>\\S+) (?P<rest>.*)$'. Unanchored unless you anchor it; "
                          "a group that does not take part in the match sets no field.")
+      .OptionalNoDefault("utc_offset", FieldType::kString,
+                         "Named formats whose timestamps carry no zone (syslog_rfc3164, "
+                         "apache_error, nginx_error): the zone they were written in, "
+                         "\"+HH:MM\" or \"-HH:MM\" east of UTC. Default: UTC.")
       .Optional("keep_original", FieldType::kBool, "false",
                 "Keep `field` after it was parsed successfully (it is removed by default).")
       .OptionalNoDefault("target", FieldType::kString,
@@ -63,6 +89,22 @@ Status CompileRegex(const ConfigNode& node, ParseConfig* config) {
   return OkStatus();
 }
 
+// "+HH:MM" / "-HH:MM", hours 0-23, minutes 0-59.
+bool ParseUtcOffset(std::string_view text, int32_t* out) {
+  auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || !digit(1) || !digit(2) ||
+      text[3] != ':' || !digit(4) || !digit(5)) {
+    return false;
+  }
+  const int hours = (text[1] - '0') * 10 + (text[2] - '0');
+  const int minutes = (text[4] - '0') * 10 + (text[5] - '0');
+  if (hours > 23 || minutes > 59) {
+    return false;
+  }
+  *out = (text[0] == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
+  return true;
+}
+
 }  // namespace
 
 Result<ParseConfig> BuildParseConfig(const ConfigNode& node) {
@@ -70,7 +112,26 @@ Result<ParseConfig> BuildParseConfig(const ConfigNode& node) {
   const std::string& format = node.GetString("format");
   config.format = format == "regex"    ? Format::kRegex
                   : format == "logfmt" ? Format::kLogfmt
-                                       : Format::kJson;
+                  : format == "json"   ? Format::kJson
+                                       : Format::kNamed;
+  if (config.format == Format::kNamed) {
+    config.named = formats::FindFormat(format);
+    if (config.named == nullptr) {
+      return Err(node.Error("format", "unknown format \"" + format + "\""));
+    }
+  }
+  if (node.Has("utc_offset")) {
+    if (config.format != Format::kNamed) {
+      return Err(node.Error("utc_offset",
+                            "is only used with a named format (format is \"" + format + "\")"));
+    }
+    if (!ParseUtcOffset(node.GetString("utc_offset"), &config.scan_options.utc_offset_seconds)) {
+      return Err(node.Error("utc_offset",
+                            "must be \"+HH:MM\" or \"-HH:MM\" (e.g. \"+02:00\"), "
+                            "got \"" +
+                                node.GetString("utc_offset") + "\""));
+    }
+  }
   config.field = node.GetString("field");
   if (config.field.empty()) {
     return Err(node.Error("field", "must not be empty"));

@@ -10,13 +10,15 @@
 #include <vector>
 
 #include "plugins/filters/parse/time_format.h"
+#include "plugins/formats/format.h"
 #include "runnel/config_node.h"
 #include "runnel/schema.h"
 #include "runnel/status.h"
 
 namespace runnel::plugins::parse {
 
-enum class Format { kJson, kRegex, kLogfmt };
+// kNamed: one of the named-format scanners of plugins/formats (syslog, cri, nginx_error, ...).
+enum class Format { kJson, kRegex, kLogfmt, kNamed };
 enum class OnError { kKeep, kDrop };
 enum class ValueType { kInt, kFloat, kBool };
 
@@ -34,9 +36,11 @@ struct RegexGroup {
 struct ParseConfig {
   Format format = Format::kJson;
   std::string field = "log";
-  std::unique_ptr<const RE2> regex;  // kRegex only
-  std::vector<RegexGroup> groups;    // kRegex: the named groups, by index
-  int regex_groups = 0;              // kRegex: number of capturing groups, named or not
+  std::unique_ptr<const RE2> regex;        // kRegex only
+  std::vector<RegexGroup> groups;          // kRegex: the named groups, by index
+  int regex_groups = 0;                    // kRegex: number of capturing groups, named or not
+  const formats::Format* named = nullptr;  // kNamed: the scanner (static)
+  formats::ScanOptions scan_options;       // kNamed: utc_offset
   bool keep_original = false;
   std::string target;                     // empty: parsed fields are merged at the top level
   std::string time_key;                   // empty: the event time is left alone

@@ -34,14 +34,16 @@ constexpr const char* kNotString = "the field is not a string";
 constexpr const char* kNoMatch = "the regex does not match";
 constexpr const char* kBadTime = "the time does not match time_format";
 
-const char* FormatName(Format format) {
-  switch (format) {
+std::string_view FormatName(const ParseConfig& config) {
+  switch (config.format) {
     case Format::kJson:
       return "json";
     case Format::kRegex:
       return "regex";
     case Format::kLogfmt:
       return "logfmt";
+    case Format::kNamed:
+      return config.named->name;
   }
   return "?";
 }
@@ -113,8 +115,11 @@ ParseFilter::ParseFilter(ParseConfig config, PluginContext& context)
                         : &own_parse_errors_),
       errors_(context.component_metrics.errors) {}
 
-const char* ParseFilter::ParseText(std::string_view text, Arena& arena, Scratch& scratch) const {
+const char* ParseFilter::ParseText(std::string_view text, Arena& arena, Scratch& scratch,
+                                   EventTime* time) const {
   switch (config_.format) {
+    case Format::kNamed:
+      return config_.named->scan(text, config_.scan_options, arena, &scratch.fields, time);
     case Format::kJson:
       return scratch.json.Parse(text, arena, &scratch.fields);
     case Format::kLogfmt:
@@ -248,8 +253,8 @@ void ParseFilter::LogError(const Value& source, const char* error) {
     }
   }
   LogMessage(LogLevel::kWarn, component_, suppressed).stream()
-      << "cannot parse field '" << config_.field << "' as " << FormatName(config_.format) << ": "
-      << error << ": \"" << excerpt << "\"";
+      << "cannot parse field '" << config_.field << "' as " << FormatName(config_) << ": " << error
+      << ": \"" << excerpt << "\"";
 }
 
 void ParseFilter::Process(EventBatch& events) {
@@ -268,15 +273,15 @@ void ParseFilter::Process(EventBatch& events) {
     }
     scratch.fields.clear();
     const char* error = nullptr;
+    EventTime time = event.time;
     if (source->kind != Value::Kind::kString && source->kind != Value::Kind::kBinary) {
       error = kNotString;
     } else {
-      error = ParseText(source->bytes, arena, scratch);
+      error = ParseText(source->bytes, arena, scratch, &time);
     }
     if (error == nullptr && !config_.types.empty()) {
       ApplyTypes(scratch);
     }
-    EventTime time = event.time;
     if (error == nullptr && !config_.time_key.empty()) {
       error = ApplyTime(scratch, &time);
     }

@@ -1,10 +1,12 @@
 #pragma once
-// ParseFilter: parses one string field of each event (JSON, regex or logfmt) into fields.
+// ParseFilter: parses one string field of each event (JSON, regex, logfmt or one of the named
+// formats of plugins/formats) into fields.
 //
 // Per event:
 //   - `field` missing: the event passes unchanged and is not counted.
 //   - `field` not a string (or binary): a parse error.
-//   - parsed: string fields named in `types` are converted (int, float, bool; a value that does
+//   - parsed: a named format sets the event time from the line's timestamp (when it has one);
+//     string fields named in `types` are converted (int, float, bool; a value that does
 //     not convert entirely stays a string). If time_key is set and among the parsed fields, its
 //     value sets the event time (strings with time_format; numbers with the unix* formats only) and
 //     is dropped from the parsed fields unless time_keep. An unparseable time makes the whole
@@ -46,8 +48,9 @@ class ParseFilter final : public Filter {
   uint64_t parse_errors() const { return parse_errors_->value(); }
 
  private:
-  // Parses `text` into scratch.fields. nullptr or a static message.
-  const char* ParseText(std::string_view text, Arena& arena, Scratch& scratch) const;
+  // Parses `text` into scratch.fields; a named format may set *time. nullptr or a static message.
+  const char* ParseText(std::string_view text, Arena& arena, Scratch& scratch,
+                        EventTime* time) const;
   // Converts the string fields named in `types`.
   void ApplyTypes(Scratch& scratch) const;
   // Applies time_key from scratch.fields to *time. nullptr or a static message.

@@ -32,7 +32,12 @@ TEST(ParseConfig, SchemaDefaults) {
   const Schema schema = ParseSchema();
   ASSERT_NE(schema.Find("format"), nullptr);
   EXPECT_EQ(schema.Find("format")->type, FieldType::kEnum);
-  EXPECT_EQ(schema.Find("format")->choices, (std::vector<std::string>{"json", "regex", "logfmt"}));
+  std::vector<std::string> choices = {"json", "regex", "logfmt"};
+  for (const formats::Format& format : formats::AllFormats()) {
+    choices.emplace_back(format.name);
+  }
+  EXPECT_EQ(schema.Find("format")->choices, choices);
+  EXPECT_EQ(schema.Find("format")->choices[3], "syslog");
   EXPECT_EQ(*schema.Find("format")->default_value, "\"json\"");
   EXPECT_EQ(*schema.Find("field")->default_value, "\"log\"");
   EXPECT_EQ(*schema.Find("keep_original")->default_value, "false");
@@ -42,6 +47,7 @@ TEST(ParseConfig, SchemaDefaults) {
   EXPECT_FALSE(schema.Find("target")->default_value.has_value());
   EXPECT_FALSE(schema.Find("time_key")->default_value.has_value());
   EXPECT_FALSE(schema.Find("time_format")->default_value.has_value());
+  EXPECT_FALSE(schema.Find("utc_offset")->default_value.has_value());
   EXPECT_EQ(schema.Find("types")->type, FieldType::kStringMap);
   for (const FieldSpec& f : schema.fields()) {
     EXPECT_FALSE(f.description.empty()) << f.name;
