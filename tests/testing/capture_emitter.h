@@ -21,7 +21,7 @@ namespace runnel::testing {
 
 struct CapturedEvent {
   EventTime time;
-  std::vector<std::pair<std::string, std::string>> fields;  // string values; others as "<type>"
+  std::vector<std::pair<std::string, std::string>> fields;  // string values; others (maps and arrays too) as "<type>"
   // The value of `key`, or "" when absent.
   std::string Get(const std::string& key) const;
   bool Has(const std::string& key) const;
