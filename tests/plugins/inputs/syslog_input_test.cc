@@ -134,5 +134,18 @@ TEST_F(SyslogInputTest, UdpRfc5424Only) {
   EXPECT_EQ(Count("syslog_unparsed_total"), 1u);
 }
 
+TEST_F(SyslogInputTest, TruncatedAndCutMessagesAreKept) {
+  StartInput("mode = \"udp\"\nhost = \"127.0.0.1\"\nport = 0\nmax_line_bytes = 32\n");
+  Fd s(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  // Cut short by the sender inside the header, and cut by max_line_bytes inside the header.
+  ASSERT_TRUE(testing::SendUdp(s, port_, "<13>1 2003-10-11T22:14"));
+  ASSERT_TRUE(testing::SendUdp(s, port_, "<13>1 2003-10-11T22:14:15Z averyveryverylonghostname"));
+  ASSERT_TRUE(emitter_.WaitForEvents(2));
+  EXPECT_EQ(Fields(0), (std::vector<std::string>{"message=<13>1 2003-10-11T22:14"}));
+  EXPECT_EQ(Fields(1), (std::vector<std::string>{"message=<13>1 2003-10-11T22:14:15Z avery"}));
+  EXPECT_EQ(Count("syslog_unparsed_total"), 2u);
+  EXPECT_EQ(Count("socket_messages_truncated_total"), 1u);
+}
+
 }  // namespace
 }  // namespace runnel
