@@ -48,7 +48,6 @@ bool EmitQueue::TryPush(Batch batch) {
 }
 
 void EmitQueue::Run(Emitter& emitter) {
-  bool cancelled = false;
   while (true) {
     Item item;
     {
@@ -61,19 +60,13 @@ void EmitQueue::Run(Emitter& emitter) {
       queue_.pop_front();
       bytes_ -= item.batch.bytes();
     }
-    if (cancelled || emitter.stopping()) {
-      cancelled = true;
-      metrics_.dropped_stopping->Add(item.batch.count);
+    // Emit is tried even while the pipeline is stopping: it still takes batches until its
+    // drain has begun, and only a Cancelled one is lost.
+    uint32_t count = item.batch.count;
+    if (!emitter.Emit(std::move(item.batch)).ok()) {
+      metrics_.dropped_stopping->Add(count);
       RUNNEL_LOG_EVERY(kWarn, component_, std::chrono::seconds(10))
-          << item.batch.count << " message(s) read were not emitted: the pipeline is stopping";
-    } else {
-      uint32_t count = item.batch.count;
-      if (!emitter.Emit(std::move(item.batch)).ok()) {
-        cancelled = true;
-        metrics_.dropped_stopping->Add(count);
-        RUNNEL_LOG_EVERY(kWarn, component_, std::chrono::seconds(10))
-            << count << " message(s) read were not emitted: the pipeline is stopping";
-      }
+          << count << " message(s) read were not emitted: the pipeline is stopping";
     }
     if (item.done) {
       item.done();

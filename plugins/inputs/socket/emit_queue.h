@@ -10,8 +10,8 @@
 // and rate-limit logged); a datagram batch is appended to the last queued one while that one
 // is under merge_bytes, so a burst of datagrams costs one Emit, not one per datagram.
 //
-// Stop: Shutdown() (after the producers stopped) makes Run emit what is queued and return; when
-// an Emit is Cancelled (the pipeline is stopping) the rest is not emitted but counted in
+// Stop: Shutdown() (after the producers stopped) makes Run emit what is queued and return; a
+// batch whose Emit is Cancelled (the pipeline has begun its drain) is counted in
 // socket_dropped_total{reason="stopping"} and logged with its count.
 // Thread-safe.
 

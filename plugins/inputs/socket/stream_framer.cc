@@ -1,6 +1,7 @@
 #include "stream_framer.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace runnel::plugins::socket_input {
 
@@ -112,7 +113,8 @@ Status StreamFramer::Feed(std::string_view data, const Sink& sink) {
         char c = data.front();
         if (c == ' ' && !buf_.empty()) {
           data.remove_prefix(1);
-          uint64_t len = std::stoull(buf_);  // 1-10 digits: fits
+          uint64_t len = 0;  // 1 to 10 digits: fits
+          std::from_chars(buf_.data(), buf_.data() + buf_.size(), len);
           if (len > UINT32_MAX) {
             broken_ = InvalidArgument("broken octet count: " + buf_ + " is over 4GiB");
             state_ = State::kBroken;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <thread>
 
 #include "tests/plugins/inputs/socket_test_util.h"
 
@@ -269,6 +270,22 @@ TEST_F(SocketInputTest, UnixDatagrams) {
   ASSERT_TRUE(testing::SendUnixDatagram(path, "c"));
   ASSERT_TRUE(emitter_.WaitForEvents(3));
   EXPECT_EQ(emitter_.Values(), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST_F(SocketInputTest, StopEmitsWhatWasReadBeforeReturning) {
+  StartInput("tcp", "host = \"127.0.0.1\"\nport = 0\n");
+  emitter_.set_blocked(true);
+  Fd a = testing::ConnectTcp(port_);
+  Fd b = testing::ConnectTcp(port_);
+  ASSERT_TRUE(testing::SendAll(a, "from a\n"));
+  ASSERT_TRUE(PollUntil([&] { return emitter_.blocked_emits() == 1; }));
+  ASSERT_TRUE(testing::SendAll(b, "from b\n"));  // queued behind the blocked Emit
+  ASSERT_TRUE(PollUntil([&] { return Count("socket_messages_total") == 2; }));
+  std::thread stopper([&] { input_->Stop(); });
+  emitter_.set_blocked(false);
+  stopper.join();
+  EXPECT_EQ(emitter_.Values(), (std::vector<std::string>{"from a", "from b"}));
+  EXPECT_EQ(Count("socket_dropped_total", {{"reason", "stopping"}}), 0u);
 }
 
 TEST_F(SocketInputTest, StopCountsWhatAStoppingPipelineDidNotTake) {
