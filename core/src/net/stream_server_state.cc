@@ -72,9 +72,10 @@ void StreamServerState::OnAccept(const asio::error_code& ec,
 }
 
 void StreamServerState::Adopt(asio::generic::stream_protocol::socket socket) {
-  if (socket.local_endpoint().protocol().family() != AF_UNIX) {
-    asio::error_code ignored;
-    socket.set_option(Tcp::no_delay(true), ignored);
+  asio::error_code ec;
+  auto local = socket.local_endpoint(ec);
+  if (!ec && local.protocol().family() != AF_UNIX) {
+    socket.set_option(Tcp::no_delay(true), ec);  // best effort
   }
   auto impl =
       std::make_shared<Connection::Impl>(loop, std::move(socket), options.connection, options.tls);

@@ -4,6 +4,9 @@
 
 #include "emit_queue.h"
 #include "runnel/logging.h"
+#include "runnel/net/datagram_socket.h"
+#include "runnel/net/tcp_server.h"
+#include "runnel/net/unix_server.h"
 #include "stream_session.h"
 
 namespace runnel::plugins::socket_input {

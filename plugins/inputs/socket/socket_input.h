@@ -15,11 +15,15 @@
 #include <thread>
 
 #include "message_encoder.h"
-#include "runnel/net/datagram_socket.h"
-#include "runnel/net/tcp_server.h"
-#include "runnel/net/unix_server.h"
 #include "runnel/plugin.h"
 #include "socket_config.h"
+
+namespace runnel::net {
+class TcpServer;
+class UnixServer;
+class DatagramSocket;
+struct Datagram;
+}  // namespace runnel::net
 
 namespace runnel::plugins::socket_input {
 
