@@ -45,8 +45,9 @@ install(FILES ${_pkg_gen}/systemd/runnel-agent.service ${_pkg_gen}/systemd/runne
 install(FILES README.md docs/configuration.md docs/operations.md ${_pkg_src}/debian/copyright
               ${_pkg_gen}/changelog.gz
         DESTINATION share/doc/runnel PERMISSIONS ${_read_only})
-install(FILES conf/examples/apache.toml conf/examples/backfill.toml conf/examples/forward.toml
-              conf/examples/generate.toml
+# Every example config (deb_install_test checks the package holds exactly conf/examples/*.toml).
+file(GLOB _examples CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/conf/examples/*.toml)
+install(FILES ${_examples}
         DESTINATION share/doc/runnel/examples PERMISSIONS ${_read_only})
 
 set(CPACK_GENERATOR DEB)

@@ -33,8 +33,6 @@ const char* ScanCri(std::string_view line, const ScanOptions& options, Arena& ar
   // "<tag> <log>"; a line cut right after the tag has an empty log.
   c.Consume(' ');
   AddString(fields, "log", c.Rest());
-  (void)options;
-  (void)arena;
   return nullptr;
 }
 
@@ -68,7 +66,6 @@ const char* ScanDocker(std::string_view line, const ScanOptions& options, Arena&
   if (!has_log) {
     return "not a Docker json-file line: no \"log\" member";
   }
-  (void)options;
   return nullptr;
 }
 

@@ -58,7 +58,15 @@ void PatchArray32(std::string* out, size_t pos, uint32_t n) {
   (*out)[pos + 4] = static_cast<char>(n);
 }
 
+std::string& UnescapeBuffer() {
+  thread_local std::string buffer;
+  return buffer;
+}
+
 }  // namespace
+
+JsonObjectReader::JsonObjectReader(std::string_view text, Arena& arena)
+    : text_(text), arena_(arena), unescaped_(UnescapeBuffer()) {}
 
 void JsonObjectReader::SkipWhitespace() {
   while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||

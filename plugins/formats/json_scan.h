@@ -18,7 +18,7 @@ class JsonObjectReader {
  public:
   static constexpr int kMaxNesting = 32;
 
-  JsonObjectReader(std::string_view text, Arena& arena) : text_(text), arena_(arena) {}
+  JsonObjectReader(std::string_view text, Arena& arena);
 
   // Expects '{' (after whitespace). nullptr or a static message.
   const char* Begin();
@@ -46,7 +46,7 @@ class JsonObjectReader {
   bool first_ = true;
   bool done_ = false;
   const char* error_ = nullptr;
-  std::string unescaped_;
+  std::string& unescaped_;  // per thread, so that a warm reader allocates nothing
 };
 
 }  // namespace runnel::formats::internal

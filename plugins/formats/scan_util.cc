@@ -202,6 +202,61 @@ bool ParseDouble(std::string_view text, double* out) {
   return ec == std::errc() && p == text.data() + text.size() && std::isfinite(*out);
 }
 
+bool Quoted(Cursor& c, std::string_view* out) {
+  if (!c.Consume('"')) {
+    return false;
+  }
+  const size_t start = c.pos;
+  while (c.pos < c.text.size()) {
+    const char ch = c.text[c.pos];
+    if (ch == '"') {
+      *out = c.text.substr(start, c.pos - start);
+      ++c.pos;
+      return true;
+    }
+    c.pos += (ch == '\\' && c.pos + 1 < c.text.size()) ? 2 : 1;
+  }
+  return false;
+}
+
+bool ClfTime(Cursor& c, EventTime* out) {
+  Civil t;
+  if (!c.Consume('[') || !c.Digits(2, 2, &t.day) || !c.Consume('/')) {
+    return false;
+  }
+  t.month = MonthAbbrev(c);
+  if (t.month == 0 || !c.Consume('/') || !c.Digits(4, 4, &t.year) || !c.Consume(':') ||
+      !c.Digits(2, 2, &t.hour) || !c.Consume(':') || !c.Digits(2, 2, &t.minute) ||
+      !c.Consume(':') || !c.Digits(2, 2, &t.second)) {
+    return false;
+  }
+  if (c.Consume('.') && !Fraction(c, &t.nanos)) {
+    return false;
+  }
+  if (!c.Consume(' ') || !Zone(c, &t.offset) || !c.Consume(']')) {
+    return false;
+  }
+  return ToEventTime(t, out);
+}
+
+bool AddIntOrDash(std::vector<Field>* fields, std::string_view key, std::string_view text) {
+  if (text == "-") {
+    return true;
+  }
+  int64_t v = 0;
+  if (!ParseInt(text, &v)) {
+    return false;
+  }
+  AddInt(fields, key, v);
+  return true;
+}
+
+void AddUnlessDash(std::vector<Field>* fields, std::string_view key, std::string_view text) {
+  if (!text.empty() && text != "-") {
+    AddString(fields, key, text);
+  }
+}
+
 std::string& ThreadMsgpackBuffer() {
   thread_local std::string buffer;
   buffer.clear();

@@ -81,6 +81,16 @@ bool Rfc3339(Cursor& c, bool zone_optional, int64_t default_offset, EventTime* o
 // The whole of `text` is an RFC 3339 time (zone required).
 bool Rfc3339Text(std::string_view text, EventTime* out);
 
+// At a '"': the text up to the closing quote (a backslash escapes the next byte, which stays
+// as written), the cursor past it. False when the quote is not there or not closed.
+bool Quoted(Cursor& c, std::string_view* out);
+// Apache/nginx "%t": [dd/Mmm/yyyy:hh:mm:ss +hhmm], brackets included.
+bool ClfTime(Cursor& c, EventTime* out);
+// Adds `key` as Int when `text` is a whole integer, nothing when it is "-". False otherwise.
+bool AddIntOrDash(std::vector<Field>* fields, std::string_view key, std::string_view text);
+// Adds `key` as String unless `text` is "-" or empty.
+void AddUnlessDash(std::vector<Field>* fields, std::string_view key, std::string_view text);
+
 // A field whose key and value are views.
 inline void AddString(std::vector<Field>* fields, std::string_view key, std::string_view value) {
   fields->push_back(Field{key, Value::String(value)});

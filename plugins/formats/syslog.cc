@@ -239,7 +239,6 @@ const char* ScanSyslog5424(std::string_view line, const ScanOptions& options, Ar
   if (!msg.empty()) {
     AddString(fields, "message", msg);
   }
-  (void)options;
   return nullptr;
 }
 

@@ -157,7 +157,6 @@ const char* ScanSyslog3164(std::string_view line, const ScanOptions& options, Ar
   if (!msg.empty()) {
     AddString(fields, "message", msg);
   }
-  (void)arena;
   return nullptr;
 }
 

@@ -104,6 +104,7 @@ class OutputFollower {
     return count;
   }
   size_t size() const { return lines_.size(); }
+  const std::vector<std::string>& lines() const { return lines_; }
   std::vector<OutputRecord> records() const {
     std::vector<OutputRecord> out;
     out.reserve(lines_.size());

@@ -29,7 +29,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// What the package holds, as `dpkg -L runnel` lists it (sorted), and how each is installed.
+// What the package holds, as `dpkg -L runnel` lists it (sorted), and how each is installed;
+// PackageFiles() adds every conf/examples/*.toml of the source tree.
 const std::vector<std::pair<std::string, std::string>> kPackageFiles = {
     {"/etc", "dir root:root 0755"},
     {"/etc/runnel", "dir root:root 0755"},
@@ -52,10 +53,6 @@ const std::vector<std::pair<std::string, std::string>> kPackageFiles = {
     {"/usr/share/doc/runnel/configuration.md", "file root:root 0644"},
     {"/usr/share/doc/runnel/copyright", "file root:root 0644"},
     {"/usr/share/doc/runnel/examples", "dir root:root 0755"},
-    {"/usr/share/doc/runnel/examples/apache.toml", "file root:root 0644"},
-    {"/usr/share/doc/runnel/examples/backfill.toml", "file root:root 0644"},
-    {"/usr/share/doc/runnel/examples/forward.toml", "file root:root 0644"},
-    {"/usr/share/doc/runnel/examples/generate.toml", "file root:root 0644"},
     {"/usr/share/doc/runnel/operations.md", "file root:root 0644"},
 };
 
@@ -77,6 +74,20 @@ constexpr char kMarker[] = "/var/lib/runnel/agent/kept-by-remove";
 constexpr char kEnableLink[] = "/etc/systemd/system/multi-user.target.wants/runnel-agent.service";
 constexpr char kHelperState[] =
     "/var/lib/systemd/deb-systemd-helper-enabled/runnel-agent.service.dsh-also";
+
+// kPackageFiles and /usr/share/doc/runnel/examples/<each example of conf/examples>, sorted.
+std::vector<std::pair<std::string, std::string>> PackageFiles() {
+  std::vector<std::pair<std::string, std::string>> files = kPackageFiles;
+  const std::string examples = std::string(std::getenv("RUNNEL_SOURCE_DIR")) + "/conf/examples";
+  for (const fs::directory_entry& e : fs::directory_iterator(examples)) {
+    if (e.path().extension() == ".toml") {
+      files.emplace_back("/usr/share/doc/runnel/examples/" + e.path().filename().string(),
+                         "file root:root 0644");
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
 
 void ExpectDescribed(const std::vector<std::pair<std::string, std::string>>& paths) {
   for (const auto& [path, description] : paths) {
@@ -211,11 +222,12 @@ void DebInstall::ExpectInstalled() {
   std::vector<std::string> files = Lines(listed.out);
   std::sort(files.begin(), files.end());
   std::vector<std::string> want;
-  for (const auto& entry : kPackageFiles) {
+  const std::vector<std::pair<std::string, std::string>> package_files = PackageFiles();
+  for (const auto& entry : package_files) {
     want.push_back(entry.first);
   }
   EXPECT_EQ(files, want);
-  ExpectDescribed(kPackageFiles);
+  ExpectDescribed(package_files);
   ExpectDescribed(kStateDirs);
   EXPECT_EQ(ReadFileOrEmpty("/var/lib/dpkg/info/runnel.conffiles"),
             "/etc/runnel/agent.toml\n/etc/runnel/aggregator.toml\n");

@@ -21,7 +21,8 @@ namespace runnel::testing {
 
 struct CapturedEvent {
   EventTime time;
-  std::vector<std::pair<std::string, std::string>> fields;  // string values; others as "<type>"
+  // String values as they are; any other value (maps and arrays too) as "<type>", e.g. "<uint>".
+  std::vector<std::pair<std::string, std::string>> fields;
   // The value of `key`, or "" when absent.
   std::string Get(const std::string& key) const;
   bool Has(const std::string& key) const;

@@ -1,7 +1,10 @@
 #include "runnel/net/connection.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/socket.h>
 
 #include <utility>
 
@@ -25,7 +28,7 @@ bool IsCleanEof(const asio::error_code& ec) {
 
 }  // namespace
 
-Connection::Impl::Impl(std::shared_ptr<IoLoop::Impl> l, Tcp::socket socket, ConnectionOptions o,
+Connection::Impl::Impl(std::shared_ptr<IoLoop::Impl> l, StreamSocket socket, ConnectionOptions o,
                        std::shared_ptr<const TlsContext> tls)
     : loop(std::move(l)),
       strand(asio::make_strand(loop->context)),
@@ -37,7 +40,7 @@ Connection::Impl::Impl(std::shared_ptr<IoLoop::Impl> l, Tcp::socket socket, Conn
       read_deadline_(strand),
       write_deadline_(strand) {
   if (tls_context) {
-    ssl_ = std::make_unique<asio::ssl::stream<Tcp::socket&>>(socket_, tls_context->impl().context);
+    ssl_ = std::make_unique<asio::ssl::stream<StreamSocket&>>(socket_, tls_context->impl().context);
   }
   read_deadline_.expires_at(kNever);
   write_deadline_.expires_at(kNever);
@@ -47,15 +50,38 @@ Connection::Impl::Impl(std::shared_ptr<IoLoop::Impl> l, Tcp::socket socket, Conn
 
 Connection::Impl::~Impl() = default;
 
-void Connection::Impl::SetPeer() {
-  asio::error_code ec;
-  Tcp::endpoint ep = socket_.remote_endpoint(ec);
-  if (ec) {
-    return;
+std::string PeerName(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return "";
   }
-  std::string addr = ep.address().to_string();
-  peer = ep.address().is_v6() ? "[" + addr + "]:" + std::to_string(ep.port())
-                              : addr + ":" + std::to_string(ep.port());
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+    return std::string(text) + ":" + std::to_string(ntohs(in->sin_port));
+  }
+  if (addr.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+    return "[" + std::string(text) + "]:" + std::to_string(ntohs(in6->sin6_port));
+  }
+  if (addr.ss_family == AF_UNIX) {
+    ucred cred{};
+    socklen_t cred_len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0) {
+      return "unix:pid=" + std::to_string(cred.pid) + ",uid=" + std::to_string(cred.uid);
+    }
+    return "unix";
+  }
+  return "";
+}
+
+void Connection::Impl::SetPeer() {
+  if (socket_.is_open()) {  // a client's socket opens on connect, which names the peer
+    peer = PeerName(socket_.native_handle());
+  }
 }
 
 bool Connection::Impl::Register() {
@@ -178,7 +204,7 @@ void Connection::Impl::ConnectAndHandshake(Tcp::endpoint endpoint, std::string s
   auto deadline = asio::steady_timer::clock_type::now() + timeout;
   ArmRead(timeout, "connect to " + target + " timed out after " + Millis(timeout));
   socket_.async_connect(
-      endpoint,
+      asio::generic::stream_protocol::endpoint(endpoint),
       asio::bind_executor(strand, [self = shared_from_this(), target, deadline, server_name,
                                    done = std::move(done)](const asio::error_code& ec) mutable {
         if (self->closed) {
@@ -382,7 +408,7 @@ void Connection::Impl::DoClose(Status reason) {
   }
   close_reason_ = reason;
   asio::error_code ignored;
-  socket_.shutdown(Tcp::socket::shutdown_both, ignored);
+  socket_.shutdown(StreamSocket::shutdown_both, ignored);
   socket_.close(ignored);
   read_deadline_.cancel();
   write_deadline_.cancel();

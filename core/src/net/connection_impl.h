@@ -17,10 +17,17 @@
 namespace runnel::net {
 
 using Tcp = asio::ip::tcp;
+// Every connection's socket: TCP (accepted or connected) or a unix stream socket, one type so
+// one Connection serves both.
+using StreamSocket = asio::generic::stream_protocol::socket;
+
+// The peer of connected socket `fd`: "10.0.0.7:50312", "[::1]:50312", "unix:pid=42,uid=0"
+// (SO_PEERCRED), or "" when it cannot be had.
+std::string PeerName(int fd);
 
 struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
   // `socket` is open (accepted) or not yet (to be connected). `tls` may be null.
-  Impl(std::shared_ptr<IoLoop::Impl> loop, Tcp::socket socket, ConnectionOptions options,
+  Impl(std::shared_ptr<IoLoop::Impl> loop, StreamSocket socket, ConnectionOptions options,
        std::shared_ptr<const TlsContext> tls);
   ~Impl();
 
@@ -77,8 +84,8 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
   template <typename Fn>
   void WithStream(Fn&& fn);
 
-  Tcp::socket socket_;
-  std::unique_ptr<asio::ssl::stream<Tcp::socket&>> ssl_;
+  StreamSocket socket_;
+  std::unique_ptr<asio::ssl::stream<StreamSocket&>> ssl_;
   asio::steady_timer read_deadline_;  // handshake, then idle
   asio::steady_timer write_deadline_;
   std::string read_deadline_reason_;

@@ -69,7 +69,7 @@ void ConnectAsync(IoLoop& loop, const Endpoint& endpoint, const ConnectOptions& 
     return;
   }
   std::shared_ptr<IoLoop::Impl> loop_impl = loop.impl();
-  auto impl = std::make_shared<Connection::Impl>(loop_impl, Tcp::socket(loop_impl->context),
+  auto impl = std::make_shared<Connection::Impl>(loop_impl, StreamSocket(loop_impl->context),
                                                  options.connection, options.tls);
   std::string server_name = options.server_name.empty() ? endpoint.address : options.server_name;
   asio::dispatch(

@@ -14,8 +14,9 @@ void RegisterParseFilter(PluginRegistry& registry) {
   info.name = "parse";
   info.kind = PluginKind::kFilter;
   info.description =
-      "Parses a string field (JSON, regex with named groups, logfmt) into fields, "
-      "optionally setting the event time from one of them.";
+      "Parses a string field (JSON, regex with named groups, logfmt, or a named format such as "
+      "syslog, cri, nginx_combined) into fields, optionally setting the event time from one of "
+      "them.";
   info.stability = Stability::kBeta;
   info.schema = parse::ParseSchema();
   info.create_filter = [](const ConfigNode& node,

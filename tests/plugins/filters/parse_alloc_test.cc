@@ -115,6 +115,40 @@ TEST(ParseAllocations, RegexAndLogfmt) {
   EXPECT_EQ(AllocationsOfSecondRun(logfmt, MakeBatch(lines)), 0);
 }
 
+TEST(ParseAllocations, NamedFormats) {
+  if (!RUNNEL_COUNT_ALLOCATIONS) {
+    GTEST_SKIP() << "allocation counting is off under sanitizers";
+  }
+  const std::pair<const char*, std::string> cases[] = {
+      {"syslog", R"(<165>1 2003-10-11T22:14:15.003Z host app - ID47 [ex@1 a="x\"y" b="2"][z] hi)"},
+      {"syslog_rfc3164", "<13>Jan  2 03:04:05 web-1 sshd[4242]: Accepted publickey for root"},
+      {"cri", "2016-10-06T00:17:09.669794202Z stdout P log content 1"},
+      {"docker", R"({"log":"caf\u00e9 \"a long quoted value\"\n","stream":"stderr",)"
+                 R"("attrs":{"tag":"web","env":["A=1",2]},"time":"2024-05-06T07:08:09Z"})"},
+      {"apache_combined", R"(127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" )"
+                          R"(200 2326 "http://example.com/" "Mozilla/4.08")"},
+      {"apache_error",
+       "[Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 1:tid 2] [client "
+       "1.2.3.4:5] AH00128: File does not exist: /x"},
+      {"nginx_combined", R"(10.0.0.1 - - [02/Jan/2024:03:04:05 +0000] "GET / HTTP/1.1" 200 0 )"
+                         R"("-" "curl/8.5.0")"},
+      {"nginx_error", R"(2024/01/02 05:04:05 [error] 1#2: *7 open() failed, client: 1.2.3.4, )"
+                      R"(server: s, request: "GET /x HTTP/1.1", host: "e.com")"},
+      {"envoy", R"([2016-04-15T20:17:00.310Z] "POST /a HTTP/2" 204 - 154 0 226 100 "1.2.3.4" )"
+                R"("nsq2http" "cc21d9b0" "locations" "tcp://10.0.2.1:80")"},
+      {"istio", R"({"start_time":"2020-11-25T21:26:18.409Z","method":"GET","response_code":418,)"
+                R"("upstream_service_time":"4","x_forwarded_for":null})"},
+      {"linkerd", R"({"timestamp":"[     0.002362s]","level":"INFO","fields":{"message":"m",)"
+                  R"x("n":3},"target":"linkerd2_proxy","threadId":"ThreadId(1)"})x"},
+  };
+  for (const auto& [format, line] : cases) {
+    ParseHarness h({{"format", Str(format)}});
+    const std::vector<std::string> lines(200, line);
+    EXPECT_EQ(AllocationsOfSecondRun(h, MakeBatch(lines)), 0) << format;
+    EXPECT_EQ(h.parse_errors(), 0u) << format;
+  }
+}
+
 TEST(ParseThreads, OneFilterOnSeveralThreads) {
   ParseHarness h({{"time_key", Str("t")}, {"time_format", Str("unix")}});
   constexpr int kThreads = 4;

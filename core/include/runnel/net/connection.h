@@ -1,5 +1,6 @@
 #pragma once
-// Connection: one TCP (optionally TLS) byte stream, accepted by a TcpServer or made by Connect.
+// Connection: one TCP (optionally TLS) byte stream, accepted by a TcpServer or made by Connect,
+// or a unix stream socket accepted by a UnixServer.
 //
 // Reading is push-style: on_data gets each chunk as it arrives, on the connection's loop thread,
 // one call at a time. A protocol that reads frames appends the chunk to its own buffer and
@@ -99,7 +100,8 @@ class Connection {
 
   // Bytes queued by Write() and not yet written.
   size_t queued_write_bytes() const;
-  // "127.0.0.1:50312" (the peer) and a process-unique id, for logs.
+  // "127.0.0.1:50312" or "[::1]:50312" (the peer; "unix:pid=42,uid=0" on a unix socket) and a
+  // process-unique id, for logs.
   const std::string& peer() const;
   uint64_t id() const;
   bool tls() const;

@@ -30,7 +30,13 @@
 #include "runnel/net/tls.h"
 #include "runnel/status.h"
 
+namespace runnel {
+class Counter;  // runnel/metrics.h
+}  // namespace runnel
+
 namespace runnel::net {
+
+struct StreamServerState;  // core/src/net, shared with UnixServer
 
 struct TcpServerOptions {
   // An address ("0.0.0.0", "::", "127.0.0.1") or a name resolving to one; port 0 picks a free
@@ -42,6 +48,9 @@ struct TcpServerOptions {
   // accepted and closed at once (logged, counted): the peer sees the close and can try another
   // replica instead of waiting in the listen backlog.
   size_t max_connections = 1024;
+  // When set, each refused connection is counted here too (a plugin's metric). Must outlive
+  // the server.
+  Counter* refused_counter = nullptr;
   // A TLS handshake not done by then closes the connection.
   std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
   // null: plain TCP. Otherwise a TlsRole::kServer context; every connection is TLS.
@@ -77,12 +86,13 @@ class TcpServer {
   // joins the io threads. Idempotent; must not be called from a callback.
   void Stop();
 
-  struct State;  // core/src/net
+  using State = StreamServerState;
 
  private:
   TcpServer(std::unique_ptr<IoLoop> loop, std::shared_ptr<State> state);
   std::unique_ptr<IoLoop> loop_;
   std::shared_ptr<State> state_;
+  uint16_t port_ = 0;
 };
 
 }  // namespace runnel::net
