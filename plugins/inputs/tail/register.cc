@@ -10,7 +10,9 @@ void RegisterTailInput(PluginRegistry& registry) {
   info.kind = PluginKind::kInput;
   info.description =
       "Reads lines appended to files matched by globs; follows rename and copytruncate "
-      "rotation; checkpoints acknowledged offsets so a restart neither loses nor repeats lines.";
+      "rotation; checkpoints acknowledged offsets so a restart neither loses nor repeats lines. "
+      "Joins multiline records (stack traces) and container runtime logs (CRI, Docker "
+      "json-file) with Kubernetes metadata from their file names.";
   info.stability = Stability::kBeta;
   info.schema = tail::TailSchema();
   info.create_input = [](const ConfigNode& node,

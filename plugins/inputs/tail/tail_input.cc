@@ -49,6 +49,22 @@ TailInput::TailInput(TailConfig config, std::string tag, const PluginContext& ct
   metrics_.checkpoint_damaged_records = registry->GetCounter(
       "tail_checkpoint_damaged_records_total", id_,
       "Checkpoint journal records skipped at start: damaged, or a torn last one.");
+  metrics_.split_records = registry->GetCounter(
+      "tail_split_records_total", id_,
+      "Joined records (multiline groups, container lines joined from partial pieces) emitted "
+      "at multiline.max_lines, multiline.max_bytes or max_joined_bytes; the rest started a new "
+      "record.");
+  const std::string rejected_help =
+      "Lines skipped because they are not in the input's format (format = \"cri\", \"docker\", "
+      "\"container\"), by the format they failed.";
+  metrics_.rejected_cri =
+      registry->GetCounter("tail_rejected_lines_total", id_, rejected_help, {{"reason", "cri"}});
+  metrics_.rejected_docker =
+      registry->GetCounter("tail_rejected_lines_total", id_, rejected_help, {{"reason", "docker"}});
+  metrics_.metadata_misses = registry->GetCounter(
+      "tail_metadata_misses_total", id_,
+      "Files read with kubernetes_metadata whose name is not "
+      "<pod>_<namespace>_<container>-<id>.log: read without the metadata fields.");
 }
 
 TailInput::~TailInput() { Stop(); }
@@ -146,16 +162,26 @@ void TailInput::Run() {
       wake_cv_.wait_for(lock, config_.poll_interval, [this] { return stop_.load(); });
     }
   }
+  // Groups still being joined are emitted; when the pipeline is stopping already, Emit cancels
+  // them and they are not committed (read again after a restart).
+  for (const auto& file : tracker_->files()) {
+    FinishGeneration(*file);
+  }
 }
 
 void TailInput::FinishAtEof() {
   for (const auto& file : tracker_->files()) {
     files::Line line;
-    if (file->generation != 0 && file->reader.TakePartial(&line)) {
-      batch_generation_ = file->generation;
-      AddLine(*file, line);
-      Flush();
+    if (file->generation == 0) {
+      continue;
     }
+    batch_generation_ = file->generation;
+    uint64_t start = file->reader.line_offset();
+    if (file->reader.TakePartial(&line)) {
+      AddLine(*file, line, start, Clock::now());
+    }
+    Flush(SafeOffset(*file, file->reader.line_offset()));
+    FinishGeneration(*file);
   }
   RUNNEL_LOG(kInfo, id_) << "exit_on_eof: every file read to its end";
   emitter_->Finished();
@@ -171,8 +197,10 @@ bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
   now_time_ = EventTime::Now();
   while (!StopRequested()) {
     files::Line line;
+    uint64_t start = file.reader.line_offset();
     while (file.reader.Next(&line)) {
-      AddLine(file, line);
+      AddLine(file, line, start, now);
+      start = line.end_offset;
     }
     if (read >= kReadBudgetBytes) {
       break;
@@ -194,55 +222,62 @@ bool TailInput::ReadFile(files::TrackedFile& file, Clock::time_point now) {
     now_time_ = EventTime::Now();
   }
   if (StopRequested()) {
-    Flush(file.reader.line_offset());
+    Flush(SafeOffset(file, file.reader.line_offset()));
     return progressed;
   }
   files::Line line;
+  uint64_t start = file.reader.line_offset();
   if (file.reader.HasPartial() && file.at_eof &&
       now - file.last_data >= config_.partial_line_timeout && file.reader.TakePartial(&line)) {
-    AddLine(file, line);
+    AddLine(file, line, start, now);
+  }
+  Assembly* assembly = AssemblyFor(file);
+  if (assembly != nullptr && assembly->assembler != nullptr) {
+    emitting_ = assembly;
+    assembly->assembler->Tick(now, *this);
+    batch_end_ = SafeOffset(file, file.reader.line_offset());
   }
   if (tracker_->ReadyToRelease(file, now)) {
+    start = file.reader.line_offset();
     if (file.reader.TakePartial(&line)) {
-      AddLine(file, line);
+      AddLine(file, line, start, now);
+    }
+    // The file is let go: what it still holds in groups goes now.
+    if (assembly != nullptr && assembly->assembler != nullptr) {
+      emitting_ = assembly;
+      assembly->assembler->Finish(*this);
+      batch_end_ = file.reader.line_offset();
     }
     file.release = true;
   }
-  Flush(file.reader.line_offset());
+  Flush(SafeOffset(file, file.reader.line_offset()));
   if (file.at_eof) {
     file.reader.ReleaseBuffer();  // a file at its end keeps only its partial line, if any
   }
   return progressed;
 }
 
-void TailInput::AddLine(const files::TrackedFile& file, const files::Line& line) {
-  // Each entry costs the line, the path and about 30 bytes of msgpack headers.
-  size_t entry_bytes =
-      line.text.size() + file.path.size() + config_.key.size() + config_.path_key.size() + 32;
-  if (batch_.count > 0 && (batch_.count >= config_.batch_max_events ||
-                           batch_.data.size() + entry_bytes > config_.batch_max_bytes)) {
-    Flush();
-  }
-  if (batch_.data.capacity() == 0) {
-    batch_.data.reserve(std::min<size_t>(config_.batch_max_bytes, 1 << 20) + entry_bytes);
-  }
-  BatchBuilder builder(&batch_);
-  bool with_path = !config_.path_key.empty();
-  builder.BeginEntry(now_time_, with_path ? 2 : 1);
-  MsgpackWriter& w = builder.writer();
-  w.Str(config_.key);
-  w.Str(line.text);
-  if (with_path) {
-    w.Str(config_.path_key);
-    w.Str(file.path);
-  }
-  batch_end_ = line.end_offset;
+void TailInput::AddLine(const files::TrackedFile& file, const files::Line& line, uint64_t start,
+                        Clock::time_point now) {
   if (line.truncated) {
     metrics_.lines_truncated->Add();
     RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10))
         << file.current_path << ": a line longer than max_line_bytes (" << config_.max_line_bytes
         << ") was truncated";
   }
+  Assembly* assembly = AssemblyFor(file);
+  if (assembly == nullptr) {
+    AppendEntry(file.path, line.text, now_time_, {});
+    batch_end_ = line.end_offset;
+    return;
+  }
+  emitting_ = assembly;
+  if (assembly->assembler == nullptr) {
+    OnRecord(AssembledRecord{line.text, now_time_, {}});
+  } else {
+    assembly->assembler->Add(line.text, start, line.end_offset, now_time_, now, *this);
+  }
+  batch_end_ = SafeOffset(file, line.end_offset);
 }
 
 void TailInput::Flush(uint64_t consumed) {
@@ -269,7 +304,8 @@ void TailInput::Flush(uint64_t consumed) {
     auto it = generations_.find(batch_generation_);
     cookie = next_cookie_++;
     if (it != generations_.end()) {
-      uint64_t seq = it->second.watermark.Add(std::max(batch_end_, consumed));
+      uint64_t seq = it->second.watermark.Add(
+          std::max({batch_end_, consumed, it->second.watermark.emitted()}));
       pending_[cookie] = PendingBatch{batch_generation_, seq};
     }
   }
@@ -396,6 +432,8 @@ void TailInput::OnFingerprintChanged(const files::TrackedFile& file) {
 }
 
 void TailInput::OnGenerationEnd(const files::TrackedFile& file) {
+  // A truncated file's groups are emitted (their lines were read) before the generation ends.
+  FinishGeneration(file);
   std::lock_guard<std::mutex> lock(mu_);
   auto it = generations_.find(file.generation);
   if (it == generations_.end()) {

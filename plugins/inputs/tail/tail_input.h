@@ -14,6 +14,14 @@
 // thread writes are coalesced into its next write (one record per file). The snapshot is
 // rewritten every checkpoint_interval, when the journal has grown past 1 MiB, and at shutdown.
 //
+// Records of several lines (multiline, container formats): a RecordAssembler per file
+// generation joins them. A record's batch range ends at the end of its last line, and a group
+// still being joined holds the file's batch ranges (so its committed offset) at the group's
+// start: a checkpoint never lands inside a group, and after a crash the whole group is read
+// again and emitted once, whole. A group still pending is emitted when its file is let go
+// (rotated away, truncated), at exit_on_eof's end, and when the input stops (then committed only
+// if the pipeline still takes it).
+//
 // Threads: Start() runs one reader thread; acknowledgements arrive on any thread (OnAck);
 // Stop() and OnDrained() are called by the runtime's thread. Public calls are thread-safe.
 
@@ -22,11 +30,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "kubernetes_metadata.h"
+#include "record_assembler.h"
 #include "runnel/batch.h"
 #include "runnel/files/ack_watermark.h"
 #include "runnel/files/checkpoint_store.h"
@@ -37,7 +48,10 @@
 
 namespace runnel::plugins::tail {
 
-class TailInput final : public Input, private AckReceiver, private files::FileTrackerListener {
+class TailInput final : public Input,
+                        private AckReceiver,
+                        private files::FileTrackerListener,
+                        private RecordSink {
  public:
   // `tag`: the batches' tag (the component's name). ctx gives the id (for logs and metrics), the
   // state directory (checkpoint) and the metrics registry (may be null: metrics kept privately).
@@ -71,6 +85,10 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
     Counter* copies = nullptr;
     Counter* checkpoint_errors = nullptr;
     Counter* checkpoint_damaged_records = nullptr;
+    Counter* split_records = nullptr;    // ended at a multiline or joining limit
+    Counter* rejected_cri = nullptr;     // tail_rejected_lines_total{reason="cri"}
+    Counter* rejected_docker = nullptr;  // tail_rejected_lines_total{reason="docker"}
+    Counter* metadata_misses = nullptr;  // files not named as the kubelet names them
   };
   const Metrics& metrics() const { return metrics_; }
 
@@ -100,7 +118,22 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
   bool StopRequested() const;
   // Reads what `file` has now (bounded per call, for fairness); true when bytes were read.
   bool ReadFile(files::TrackedFile& file, files::Clock::time_point now);
-  void AddLine(const files::TrackedFile& file, const files::Line& line);
+  // `start`: the offset where the line begins.
+  void AddLine(const files::TrackedFile& file, const files::Line& line, uint64_t start,
+               files::Clock::time_point now);
+  // Appends one entry to the batch (flushing it first when full).
+  void AppendEntry(const std::string& path, std::string_view text, EventTime time,
+                   std::string_view stream);
+  struct Assembly;
+  // What the file's lines go through (created on first use), or null when each line is a record
+  // with no added field.
+  Assembly* AssemblyFor(const files::TrackedFile& file);
+  // Where the checkpoint of `file` may be: `consumed`, or the start of a pending group.
+  uint64_t SafeOffset(const files::TrackedFile& file, uint64_t consumed) const;
+  // Emits the pending groups of `file`'s generation, if any, in a batch of their own, and
+  // forgets its assembly.
+  void FinishGeneration(const files::TrackedFile& file);
+  void OnRecord(const AssembledRecord& record) override;
   // Emits the batch being built. `consumed`: the file offset up to which every line has been
   // added (or skipped), when the batch ends the lines read from a file; 0 otherwise.
   void Flush(uint64_t consumed = 0);
@@ -141,6 +174,13 @@ class TailInput final : public Input, private AckReceiver, private files::FileTr
   uint64_t batch_end_ = 0;
   EventTime now_time_;
   files::FileTrackerStats reported_;
+  struct Assembly {
+    std::unique_ptr<RecordAssembler> assembler;  // null: a line is a record
+    std::string path;                            // the path its records carry
+    std::optional<KubernetesMetadata> metadata;  // with kubernetes_metadata
+  };
+  std::unordered_map<uint64_t, Assembly> assemblies_;  // by generation
+  const Assembly* emitting_ = nullptr;                 // whose records OnRecord appends
 
   // The commit table: generations and their watermarks, batches awaiting acknowledgement.
   std::mutex mu_;

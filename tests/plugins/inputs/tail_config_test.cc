@@ -34,6 +34,11 @@ ConfigNode Node() {
   set("key", std::string("log"));
   set("path_key", std::string("path"));
   set("exit_on_eof", false);
+  set("max_joined_bytes", uint64_t{1024 * 1024});
+  set("multiline.mode", std::string("continue"));
+  set("multiline.flush_timeout", milliseconds(1000));
+  set("multiline.max_lines", int64_t{1000});
+  set("multiline.max_bytes", uint64_t{256 * 1024});
   return n;
 }
 
@@ -118,9 +123,17 @@ TEST(TailConfigTest, SchemaDocumentsEveryKey) {
     names.insert(f.name);
     EXPECT_FALSE(f.description.empty()) << f.name;
     EXPECT_EQ(f.required, f.name == "paths") << f.name;
-    EXPECT_TRUE(f.required || f.default_value.has_value()) << f.name;
+    // Without a default: absent unless set (format and kubernetes_metadata: or by a preset).
+    const std::set<std::string> no_default = {"preset",
+                                              "paths",
+                                              "format",
+                                              "kubernetes_metadata",
+                                              "multiline.parser",
+                                              "multiline.start",
+                                              "multiline.continue"};
+    EXPECT_EQ(f.default_value.has_value(), !no_default.contains(f.name)) << f.name;
   }
-  EXPECT_EQ(names.size(), 16u);
+  EXPECT_EQ(names.size(), 27u);
   EXPECT_EQ(s.Find("read_from")->choices, (std::vector<std::string>{"head", "tail"}));
   EXPECT_EQ(s.Find("max_line_bytes")->min, 16);
 }
