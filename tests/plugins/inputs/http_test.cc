@@ -248,6 +248,27 @@ TEST_F(HttpInputTest, TlsWithCurlCacert) {
   EXPECT_EQ(emitter_.event_count(), 1u);
 }
 
+TEST_F(HttpInputTest, MutualTlsWithCurlCert) {
+  REQUIRE_CURL();
+  testing::TlsTestFiles certs = testing::MakeTlsTestFiles(h_.dir_.path());
+  Start("tls.enabled = true\ntls.cert_file = \"" + certs.server_cert + "\"\ntls.key_file = \"" +
+        certs.server_key + "\"\ntls.ca_file = \"" + certs.ca_cert + "\"\ntls.verify_peer = true\n");
+  const std::string url = h_.Url(*input_, "/mtls", true);
+  CurlReply r = Curl(h_.dir_, {"--cacert", certs.ca_cert, "--cert", certs.client_cert, "--key",
+                               certs.client_key, "--data-binary", "{\"log\":\"m\"}", url});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.status, 200);
+  // No client certificate, or one from another CA: no answer, no event.
+  CurlReply none = Curl(h_.dir_, {"--cacert", certs.ca_cert, "--data-binary", "{}", url});
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_EQ(none.status, 0);
+  CurlReply other = Curl(h_.dir_, {"--cacert", certs.ca_cert, "--cert", certs.other_client_cert,
+                                   "--key", certs.other_client_key, "--data-binary", "{}", url});
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_EQ(other.status, 0);
+  EXPECT_EQ(emitter_.Values(), (std::vector<std::string>{"m"}));
+}
+
 TEST_F(HttpInputTest, KeepAliveAndPipelinedRequestsAreAnsweredInOrder) {
   Start("");
   testing::HttpConnection c(HttpInputHarness::PortOf(*input_));
@@ -276,6 +297,44 @@ TEST_F(HttpInputTest, KeepAliveAndPipelinedRequestsAreAnsweredInOrder) {
   EXPECT_TRUE(c.ClosedByPeer());
   EXPECT_EQ(h_.Rejected("bad_request"), 1u);
   EXPECT_EQ(h_.Count("http_connections_opened_total"), 1u);
+}
+
+// Garbage, idle and surplus connections are closed, counted, and the server keeps serving.
+TEST_F(HttpInputTest, GarbageIdleAndSurplusConnections) {
+  Start("idle_timeout = \"200ms\"\nmax_connections = 2\n");
+  const uint16_t port = HttpInputHarness::PortOf(*input_);
+  {
+    testing::HttpConnection garbage(port);
+    ASSERT_TRUE(
+        garbage.Send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + "\r\n\r\n"));
+    testing::HttpReply r = garbage.Read();
+    EXPECT_EQ(r.status, 400);
+    EXPECT_TRUE(garbage.ClosedByPeer());
+  }
+  {
+    testing::HttpConnection huge(port);
+    ASSERT_TRUE(huge.Send("POST / HTTP/1.1\r\nHost: x\r\nX: " + std::string(20'000, 'a')));
+    testing::HttpReply r = huge.Read();
+    EXPECT_EQ(r.status, 431);
+    EXPECT_EQ(r.body,
+              "431 Request Header Fields Too Large: the request headers are larger than "
+              "16384 bytes\n");
+    EXPECT_TRUE(huge.ClosedByPeer());
+  }
+  ASSERT_TRUE(testing::PollUntil([&] { return h_.GaugeValue("http_connections_open") == 0; }));
+  testing::HttpConnection idle(port);
+  testing::HttpConnection second(port);
+  ASSERT_TRUE(testing::PollUntil([&] { return h_.GaugeValue("http_connections_open") == 2; }));
+  testing::HttpConnection third(port);  // one too many: accepted and closed
+  EXPECT_TRUE(third.ClosedByPeer());
+  EXPECT_TRUE(idle.ClosedByPeer());  // after idle_timeout
+  EXPECT_TRUE(second.ClosedByPeer());
+  ASSERT_TRUE(testing::PollUntil([&] { return h_.Count("http_idle_timeouts_total") == 2; }));
+  EXPECT_EQ(h_.Rejected("bad_request"), 2u);
+  testing::HttpConnection fine(port);
+  ASSERT_TRUE(fine.Send("POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"));
+  EXPECT_EQ(fine.Read().status, 200);
+  EXPECT_EQ(emitter_.event_count(), 1u);
 }
 
 // The answer waits for the pipeline: nothing comes back while the events are held, 200 once
