@@ -95,6 +95,7 @@ void Session::Process(const std::shared_ptr<net::Connection>& conn) {
     }
     offset += p.consumed;
     continue_sent_ = false;
+    head_ = p.request.method == "HEAD";
     if (Handle(conn, p.request)) {
       in_flight_ = true;
       in_flight_keep_alive_ = p.request.keep_alive;
@@ -257,7 +258,8 @@ void Session::OnAcked(AckOutcome outcome) {
 
 void Session::Respond(const std::shared_ptr<net::Connection>& conn, const HttpResponse& response,
                       bool keep_alive) {
-  Status written = conn->Write(net::SerializeResponse(response, false, keep_alive, Date()));
+  Status written = conn->Write(net::SerializeResponse(response, head_, keep_alive, Date()));
+  head_ = false;
   if (!written.ok()) {
     done_ = true;
     conn->Close(written);  // a client that does not read its responses

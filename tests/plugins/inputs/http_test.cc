@@ -279,6 +279,7 @@ TEST_F(HttpInputTest, KeepAliveAndPipelinedRequestsAreAnsweredInOrder) {
     requests += "POST /pipe HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
                 "\r\n\r\n" + body;
   }
+  requests += "HEAD /pipe HTTP/1.1\r\nHost: x\r\n\r\n";
   requests += "GET /pipe HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_TRUE(c.Send(requests));
   for (int i = 0; i < 3; ++i) {
@@ -287,7 +288,12 @@ TEST_F(HttpInputTest, KeepAliveAndPipelinedRequestsAreAnsweredInOrder) {
     EXPECT_EQ(r.body, "{\"events\":1}\n");
     EXPECT_EQ(r.Header("connection"), "keep-alive");
   }
-  EXPECT_EQ(c.Read().status, 405);
+  testing::HttpReply head = c.Read(/*head=*/true);
+  EXPECT_EQ(head.status, 405);
+  EXPECT_EQ(head.body, "");
+  testing::HttpReply get = c.Read();
+  EXPECT_EQ(get.status, 405);
+  EXPECT_EQ(get.body, "405 Method Not Allowed: GET is not allowed; POST events\n");
   EXPECT_EQ(emitter_.Values(), (std::vector<std::string>{"p0", "p1", "p2"}));
   // A request that cannot be framed is answered and closes the connection.
   ASSERT_TRUE(c.Send("POST /pipe HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n"));
