@@ -443,6 +443,24 @@ TEST_F(HttpInputTest, StoppingAnswers503) {
   EXPECT_EQ(h_.Count("http_requests_total"), 0u);
 }
 
+// Between Stop and OnDrained the pipeline drains: a request whose events it holds still gets
+// its 200 when they are acknowledged.
+TEST_F(HttpInputTest, ARequestBeingDrainedGetsItsAnswer) {
+  emitter_.set_auto_ack(false);
+  Start("");
+  testing::HttpConnection c(HttpInputHarness::PortOf(*input_));
+  ASSERT_TRUE(c.Send("POST /d HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n{\"log\":\"d\"}"));
+  ASSERT_TRUE(testing::PollUntil([&] { return emitter_.held() == 1; }));
+  input_->Stop();
+  emitter_.AckHeld(0, AckOutcome::kDelivered);
+  testing::HttpReply r = c.Read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{\"events\":1}\n");
+  input_->OnDrained();
+  EXPECT_TRUE(c.ClosedByPeer());
+  EXPECT_EQ(h_.Count("http_requests_total"), 1u);
+}
+
 // 50 curl processes at once, each posting 4 requests of 50 events on one kept-alive
 // connection: exactly 10,000 events arrive, each once, every answer 200.
 TEST_F(HttpInputTest, FiftyConcurrentClients) {
