@@ -46,7 +46,7 @@ install(FILES README.md docs/configuration.md docs/operations.md ${_pkg_src}/deb
               ${_pkg_gen}/changelog.gz
         DESTINATION share/doc/runnel PERMISSIONS ${_read_only})
 install(FILES conf/examples/apache.toml conf/examples/backfill.toml conf/examples/forward.toml
-              conf/examples/generate.toml conf/examples/journald.toml
+              conf/examples/generate.toml conf/examples/http.toml conf/examples/journald.toml
         DESTINATION share/doc/runnel/examples PERMISSIONS ${_read_only})
 
 set(CPACK_GENERATOR DEB)
