@@ -64,10 +64,7 @@ void HttpInput::OnDrained() {
   for (const std::shared_ptr<Session>& s : receiver_->Sessions()) {
     s->Finish();
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (server_->connection_count() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  (void)receiver_->WaitForNoSessions(std::chrono::seconds(2));
   server_->Stop();
   server_.reset();
 }

@@ -63,7 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::mutex mu_;
   std::string buffer_;  // bytes read and not yet parsed into a request
   bool continue_sent_ = false;
-  bool head_ = false;  // the request being answered is a HEAD: its answer has no body
+  bool head_ = false;       // the request being answered is a HEAD: its answer has no body
   bool in_flight_ = false;  // a request's events are in the pipeline
   bool in_flight_keep_alive_ = true;
   uint32_t in_flight_events_ = 0;

@@ -108,6 +108,12 @@ void Receiver::AddSession(uint64_t id, const std::shared_ptr<Session>& session) 
 void Receiver::RemoveSession(uint64_t id) {
   std::lock_guard<std::mutex> lock(mu_);
   sessions_.erase(id);
+  sessions_cv_.notify_all();
+}
+
+bool Receiver::WaitForNoSessions(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return sessions_cv_.wait_for(lock, timeout, [&] { return sessions_.empty(); });
 }
 
 std::vector<std::shared_ptr<Session>> Receiver::Sessions() const {

@@ -14,6 +14,7 @@
 // Owned through a shared_ptr by the input and by every session, so a callback that runs after
 // the input let go never touches freed memory.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -89,6 +90,9 @@ class Receiver : public AckReceiver {
   void AddSession(uint64_t id, const std::shared_ptr<Session>& session);
   void RemoveSession(uint64_t id);
   std::vector<std::shared_ptr<Session>> Sessions() const;
+  // Waits until no session is registered (every connection closed) or `timeout` passes; true
+  // when none is left.
+  bool WaitForNoSessions(std::chrono::milliseconds timeout);
 
   // Decodes a request body (EventDecoder::Decode) with the input's one decoder, whose buffers
   // every connection shares, so memory does not grow with the connections. Serialised.
@@ -110,6 +114,7 @@ class Receiver : public AckReceiver {
   size_t queued_bytes_ = 0;
   bool shutdown_ = false;
   std::map<uint64_t, std::weak_ptr<Session>> sessions_;
+  std::condition_variable sessions_cv_;  // a session was removed
 
   std::mutex decode_mu_;
   EventDecoder decoder_;
