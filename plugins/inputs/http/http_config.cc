@@ -40,7 +40,7 @@ Schema HttpSchema() {
       .Optional("max_body_bytes", FieldType::kSize, "\"8MiB\"",
                 "The largest request body, as sent and after Content-Encoding is undone "
                 "(a compression bomb is a 413, not memory).")
-      .Range(1024, int64_t{1} << 32)
+      .Range(1024, int64_t{1} << 30)
       .Optional("max_header_bytes", FieldType::kSize, "\"16KiB\"",
                 "The request line and headers together; more is a 431.")
       .Range(1024, 1 << 20)
