@@ -305,6 +305,29 @@ TEST_F(HttpInputTest, KeepAliveAndPipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(h_.Count("http_connections_opened_total"), 1u);
 }
 
+// A chunked request with Expect: 100-continue, written a byte at a time: "100 Continue" once
+// the headers are in, then the answer.
+TEST_F(HttpInputTest, AChunkedRequestByteByByte) {
+  Start("");
+  testing::HttpConnection c(HttpInputHarness::PortOf(*input_));
+  const std::string head =
+      "POST /bytes HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  for (char ch : head) {
+    ASSERT_TRUE(c.Send(std::string(1, ch)));
+  }
+  testing::HttpReply cont = c.Read(/*head=*/true);
+  EXPECT_EQ(cont.status_line, "HTTP/1.1 100 Continue");
+  const std::string body = "7\r\n{\"log\":\r\n5\r\n\"b1\"}\r\n0\r\n\r\n";
+  for (char ch : body) {
+    ASSERT_TRUE(c.Send(std::string(1, ch)));
+  }
+  testing::HttpReply r = c.Read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{\"events\":1}\n");
+  EXPECT_EQ(emitter_.Values(), (std::vector<std::string>{"b1"}));
+}
+
 // Garbage, idle and surplus connections are closed, counted, and the server keeps serving.
 TEST_F(HttpInputTest, GarbageIdleAndSurplusConnections) {
   Start("idle_timeout = \"200ms\"\nmax_connections = 2\n");
