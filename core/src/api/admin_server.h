@@ -32,11 +32,21 @@
 #include <thread>
 
 #include "api/health.h"
-#include "api/http.h"
+#include "runnel/net/http.h"
 #include "runnel/net/tcp_server.h"
 #include "runnel/status.h"
 
 namespace runnel::api {
+
+// The HTTP/1.1 parsing and responses are net's (runnel/net/http.h).
+using net::HttpDate;
+using net::HttpLimits;
+using net::HttpParse;
+using net::HttpRequest;
+using net::HttpResponse;
+using net::ParseHttpRequest;
+using net::ReasonPhrase;
+using net::SerializeResponse;
 
 struct AdminHandlers {
   std::function<std::string()> metrics;  // the /metrics body

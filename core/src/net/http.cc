@@ -1,9 +1,11 @@
-#include "api/http.h"
+#include "runnel/net/http.h"
 
 #include <charconv>
 #include <ctime>
+#include <utility>
+#include <vector>
 
-namespace runnel::api {
+namespace runnel::net {
 namespace {
 
 HttpParse Fail(int status, std::string why) {
@@ -34,18 +36,6 @@ bool IsToken(std::string_view s) {
 }
 
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string_view TrimOws(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -112,7 +102,145 @@ bool HasControl(std::string_view s) {
   return false;
 }
 
+// Decodes the chunked body at buffer[pos...] (RFC 9112 7.1) into *body; on success *end is the
+// first byte after the trailer section. kIncomplete (nothing set) when more bytes are needed.
+HttpParse::State ParseChunked(std::string_view buffer, size_t pos, const HttpLimits& limits,
+                              std::string* body, size_t* end, HttpParse* error) {
+  constexpr size_t kMaxFramingBytes = 64 * 1024;
+  const size_t start = pos;
+  size_t data_bytes = 0;
+  // The data spans, copied once the body is complete (a body arriving in many reads is scanned
+  // again on each, but copied once).
+  std::vector<std::pair<size_t, size_t>> spans;
+  auto too_large = [&](size_t wire) {
+    return data_bytes > limits.max_body_bytes ||
+           wire - data_bytes > limits.max_body_bytes + kMaxFramingBytes;
+  };
+  auto fail = [&](int status, std::string why) {
+    *error = Fail(status, std::move(why));
+    return HttpParse::State::kError;
+  };
+  const std::string body_limit =
+      "a request body larger than " + std::to_string(limits.max_body_bytes) + " bytes";
+  while (true) {
+    std::string_view line;
+    size_t next = 0;
+    const LineResult r = NextLine(buffer, pos, &line, &next);
+    if (r == LineResult::kBareCr) {
+      return fail(400, "a CR not followed by LF");
+    }
+    if (r == LineResult::kIncomplete) {
+      if (buffer.size() - pos > limits.max_request_line_bytes) {
+        return fail(400, "a chunk size line longer than " +
+                             std::to_string(limits.max_request_line_bytes) + " bytes");
+      }
+      return too_large(buffer.size() - start) ? fail(413, body_limit)
+                                              : HttpParse::State::kIncomplete;
+    }
+    if (line.size() > limits.max_request_line_bytes) {
+      return fail(400, "a chunk size line longer than " +
+                           std::to_string(limits.max_request_line_bytes) + " bytes");
+    }
+    const std::string_view hex = TrimOws(line.substr(0, line.find(';')));
+    uint64_t size = 0;
+    auto [hex_end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), size, 16);
+    if (hex.empty() || hex.size() > 16 || ec != std::errc() || hex_end != hex.data() + hex.size()) {
+      return fail(400, "bad chunk size");
+    }
+    pos = next;
+    if (size == 0) {
+      break;
+    }
+    if (size > limits.max_body_bytes || data_bytes + size > limits.max_body_bytes) {
+      return fail(413, body_limit);
+    }
+    if (buffer.size() - pos < size) {
+      data_bytes += buffer.size() - pos;  // what is here so far counts against the limits
+      return too_large(buffer.size() - start) ? fail(413, body_limit)
+                                              : HttpParse::State::kIncomplete;
+    }
+    spans.emplace_back(pos, size);
+    data_bytes += size;
+    pos += size;
+    // The data is followed by CRLF (or a bare LF).
+    if (pos < buffer.size() && buffer[pos] == '\n') {
+      pos += 1;
+    } else if (pos + 1 < buffer.size() && buffer[pos] == '\r' && buffer[pos + 1] == '\n') {
+      pos += 2;
+    } else if (pos == buffer.size() || (pos + 1 == buffer.size() && buffer[pos] == '\r')) {
+      return HttpParse::State::kIncomplete;
+    } else {
+      return fail(400, "chunk data not followed by CRLF");
+    }
+    if (too_large(pos - start)) {
+      return fail(413, body_limit);
+    }
+  }
+  // Trailer fields, ignored, up to an empty line.
+  size_t trailer_bytes = 0;
+  while (true) {
+    std::string_view line;
+    size_t next = 0;
+    const LineResult r = NextLine(buffer, pos, &line, &next);
+    if (r == LineResult::kBareCr) {
+      return fail(400, "a CR not followed by LF");
+    }
+    trailer_bytes += (r == LineResult::kLine ? next : buffer.size()) - pos;
+    if (trailer_bytes > limits.max_header_bytes) {
+      return fail(431, "the trailer fields are larger than " +
+                           std::to_string(limits.max_header_bytes) + " bytes");
+    }
+    if (r == LineResult::kIncomplete) {
+      return HttpParse::State::kIncomplete;
+    }
+    pos = next;
+    if (line.empty()) {
+      break;
+    }
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !IsToken(line.substr(0, colon))) {
+      return fail(400, "a trailer line is not NAME: VALUE");
+    }
+  }
+  body->reserve(data_bytes);
+  for (const auto& [at, n] : spans) {
+    body->append(buffer.substr(at, n));
+  }
+  *end = pos;
+  return HttpParse::State::kComplete;
+}
+
 }  // namespace
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != Lower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view HttpRequest::Header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (EqualsIgnoreCase(n, name)) {
+      return v;
+    }
+  }
+  return {};
+}
+
+bool HttpRequest::HasHeader(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (EqualsIgnoreCase(n, name)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 HttpParse ParseHttpRequest(std::string_view buffer, const HttpLimits& limits) {
   size_t pos = 0;
@@ -177,6 +305,8 @@ HttpParse ParseHttpRequest(std::string_view buffer, const HttpLimits& limits) {
   size_t headers = 0;
   bool has_length = false;
   bool has_transfer_encoding = false;
+  bool chunked = false;
+  bool expect_continue = false;
   bool close = false;
   bool keep_alive = false;
   uint64_t length = 0;
@@ -224,7 +354,12 @@ HttpParse ParseHttpRequest(std::string_view buffer, const HttpLimits& limits) {
       has_length = true;
       length = n;
     } else if (EqualsIgnoreCase(name, "transfer-encoding")) {
+      // Only a single "chunked" is understood; anything else (another coding, a list, a
+      // second header) is refused below.
+      chunked = !has_transfer_encoding && EqualsIgnoreCase(value, "chunked");
       has_transfer_encoding = true;
+    } else if (EqualsIgnoreCase(name, "expect")) {
+      expect_continue = EqualsIgnoreCase(value, "100-continue");
     } else if (EqualsIgnoreCase(name, "connection")) {
       std::string_view rest = value;
       while (!rest.empty()) {
@@ -235,25 +370,51 @@ HttpParse ParseHttpRequest(std::string_view buffer, const HttpLimits& limits) {
         rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
       }
     }
+    out.request.headers.emplace_back(std::string(name), std::string(value));
   }
   const size_t body_start = next;
   if (has_transfer_encoding) {
-    return has_length ? Fail(400, "both Transfer-Encoding and Content-Length")
-                      : Fail(501, "Transfer-Encoding is not supported");
+    if (has_length) {
+      return Fail(400, "both Transfer-Encoding and Content-Length");
+    }
+    if (!limits.allow_chunked) {
+      return Fail(501, "Transfer-Encoding is not supported");
+    }
+    if (!chunked) {
+      return Fail(501, "a Transfer-Encoding other than chunked is not supported");
+    }
   }
   if (minor >= 1 && hosts != 1) {
     return Fail(400, hosts == 0 ? "no Host header" : "more than one Host header");
+  }
+  out.request.keep_alive = !close && (minor >= 1 || keep_alive);
+  HttpParse waiting_for_body;
+  waiting_for_body.expects_continue = expect_continue && minor >= 1;
+  if (chunked) {
+    size_t end = 0;
+    HttpParse error;
+    switch (ParseChunked(buffer, body_start, limits, &out.request.body, &end, &error)) {
+      case HttpParse::State::kIncomplete:
+        return waiting_for_body;
+      case HttpParse::State::kError:
+        return error;
+      case HttpParse::State::kComplete:
+        break;
+    }
+    out.state = HttpParse::State::kComplete;
+    out.consumed = end;
+    return out;
   }
   if (length > limits.max_body_bytes) {
     return Fail(413,
                 "a request body larger than " + std::to_string(limits.max_body_bytes) + " bytes");
   }
   if (buffer.size() - body_start < length) {
-    return HttpParse{};
+    return waiting_for_body;
   }
   out.state = HttpParse::State::kComplete;
   out.consumed = body_start + length;
-  out.request.keep_alive = !close && (minor >= 1 || keep_alive);
+  out.request.body.assign(buffer.substr(body_start, length));
   return out;
 }
 
@@ -261,8 +422,14 @@ std::string_view ReasonPhrase(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 204:
+      return "No Content";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
@@ -273,6 +440,10 @@ std::string_view ReasonPhrase(int status) {
       return "Content Too Large";
     case 414:
       return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
     case 431:
       return "Request Header Fields Too Large";
     case 500:
@@ -306,6 +477,12 @@ std::string SerializeResponse(const HttpResponse& response, bool head, bool keep
     out += "\r\nAllow: ";
     out += response.allow;
   }
+  for (const auto& [name, value] : response.headers) {
+    out += "\r\n";
+    out += name;
+    out += ": ";
+    out += value;
+  }
   out += keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
   if (!head) {
     out += response.body;
@@ -322,4 +499,4 @@ std::string HttpDate(long unix_seconds) {
   return std::string(buf, n);
 }
 
-}  // namespace runnel::api
+}  // namespace runnel::net

@@ -1,12 +1,12 @@
-// The admin API's HTTP/1.1 parsing and responses (api/http.h): requests whole and in pieces,
+// The admin API's HTTP/1.1 parsing and responses (runnel/net/http.h): requests whole and in pieces,
 // pipelined, keep-alive rules, every error status, and garbage.
-#include "api/http.h"
+#include "runnel/net/http.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-namespace runnel::api {
+namespace runnel::net {
 namespace {
 
 using State = HttpParse::State;
@@ -193,5 +193,135 @@ TEST(HttpTest, SerializesResponsesWithContentLength) {
   EXPECT_EQ(HttpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
 }
 
+TEST(HttpTest, GivesTheHeadersAndTheBody) {
+  const std::string text =
+      "POST /app.web HTTP/1.1\r\nHost: a\r\nContent-Type:  application/json \r\n"
+      "X-Tag: t\r\nContent-Length: 7\r\n\r\n{\"a\":1}GET";
+  HttpParse p = Parse(text);
+  ASSERT_EQ(p.state, State::kComplete) << p.error;
+  EXPECT_EQ(p.request.body, "{\"a\":1}");
+  EXPECT_EQ(p.consumed, text.size() - 3);
+  EXPECT_EQ(p.request.headers, (HttpHeaders{{"Host", "a"},
+                                            {"Content-Type", "application/json"},
+                                            {"X-Tag", "t"},
+                                            {"Content-Length", "7"}}));
+  EXPECT_EQ(p.request.Header("content-type"), "application/json");
+  EXPECT_EQ(p.request.Header("X-TAG"), "t");
+  EXPECT_EQ(p.request.Header("Authorization"), "");
+  EXPECT_TRUE(p.request.HasHeader("x-tag"));
+  EXPECT_FALSE(p.request.HasHeader("Authorization"));
+}
+
+HttpLimits Chunked() {
+  HttpLimits limits;
+  limits.allow_chunked = true;
+  return limits;
+}
+
+TEST(HttpTest, DecodesAChunkedBodyWholeAndInPieces) {
+  const std::string head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n";
+  const std::string text =
+      head + "4;ext=1\r\n{\"a\"\r\nA\r\n:12345678}\r\n0\r\nTrailer: x\r\n\r\nNEXT";
+  for (size_t n = 0; n < text.size() - 4; ++n) {
+    HttpParse p = Parse(text.substr(0, n), Chunked());
+    ASSERT_EQ(p.state, State::kIncomplete) << n << ": " << p.error;
+    EXPECT_FALSE(p.expects_continue);
+  }
+  HttpParse p = Parse(text, Chunked());
+  ASSERT_EQ(p.state, State::kComplete) << p.error;
+  EXPECT_EQ(p.request.body, "{\"a\":12345678}");
+  EXPECT_EQ(p.consumed, text.size() - 4);
+  // Bare LFs, as RFC 9112 allows a server to accept.
+  HttpParse lf =
+      Parse("POST / HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n2\nab\n0\n\n", Chunked());
+  ASSERT_EQ(lf.state, State::kComplete) << lf.error;
+  EXPECT_EQ(lf.request.body, "ab");
+}
+
+TEST(HttpTest, RefusesBadOrOversizedChunkedBodies) {
+  const std::string head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  HttpLimits small = Chunked();
+  small.max_body_bytes = 8;
+  struct ErrorCase {
+    std::string request;
+    int status;
+    std::string error;
+  };
+  const std::vector<ErrorCase> cases = {
+      {head + "x\r\n", 400, "bad chunk size"},
+      {head + "-1\r\n", 400, "bad chunk size"},
+      {head + "\r\n", 400, "bad chunk size"},
+      {head + "11111111111111111\r\n", 400, "bad chunk size"},
+      {head + "2\r\nabc\r\n", 400, "chunk data not followed by CRLF"},
+      {head + "2\r\nab\r\n0\r\nbad trailer\r\n\r\n", 400, "a trailer line is not NAME: VALUE"},
+      {head + "9\r\n", 413, "a request body larger than 8 bytes"},
+      {head + "5\r\nabcde\r\n4\r\n", 413, "a request body larger than 8 bytes"},
+      {head + "ffffffffffffffff\r\n", 413, "a request body larger than 8 bytes"},
+      {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501,
+       "a Transfer-Encoding other than chunked is not supported"},
+      {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n",
+       501, "a Transfer-Encoding other than chunked is not supported"},
+      {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n", 400,
+       "both Transfer-Encoding and Content-Length"},
+  };
+  for (const ErrorCase& c : cases) {
+    HttpParse p = Parse(c.request, small);
+    EXPECT_EQ(p.state, State::kError) << c.request;
+    EXPECT_EQ(p.status, c.status) << c.request;
+    EXPECT_EQ(p.error, c.error) << c.request;
+  }
+  // One-byte chunks with long extensions: the framing may not grow the buffer far past the
+  // limit either (at most 64 KiB beyond it).
+  HttpLimits hundred = Chunked();
+  hundred.max_body_bytes = 100;
+  std::string many = head;
+  for (int i = 0; i < 20; ++i) {
+    many += "1;" + std::string(3000, 'e') + "\r\na\r\n";
+  }
+  EXPECT_EQ(Parse(many, hundred).state, State::kIncomplete);  // 60 KB of framing
+  for (int i = 0; i < 10; ++i) {
+    many += "1;" + std::string(3000, 'e') + "\r\na\r\n";
+  }
+  HttpParse p = Parse(many, hundred);
+  EXPECT_EQ(p.status, 413);
+  EXPECT_EQ(p.error, "a request body larger than 100 bytes");
+}
+
+TEST(HttpTest, SaysWhenTheClientExpectsContinue) {
+  const std::string head =
+      "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n";
+  EXPECT_FALSE(Parse(head.substr(0, head.size() - 1)).expects_continue);  // headers not done
+  HttpParse waiting = Parse(head + "a");
+  EXPECT_EQ(waiting.state, State::kIncomplete);
+  EXPECT_TRUE(waiting.expects_continue);
+  EXPECT_EQ(Parse(head + "abc").state, State::kComplete);
+  EXPECT_FALSE(Parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n").expects_continue);
+  HttpParse chunked = Parse(
+      "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n",
+      Chunked());
+  EXPECT_TRUE(chunked.expects_continue);
+}
+
+TEST(HttpTest, SerializesExtraHeaders) {
+  HttpResponse r;
+  r.status = 401;
+  r.body = "";
+  r.headers = {{"WWW-Authenticate", "Bearer realm=\"runnel\""}, {"Retry-After", "1"}};
+  EXPECT_EQ(SerializeResponse(r, false, false, "d"),
+            "HTTP/1.1 401 Unauthorized\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Length: 0\r\n"
+            "Date: d\r\n"
+            "WWW-Authenticate: Bearer realm=\"runnel\"\r\n"
+            "Retry-After: 1\r\n"
+            "Connection: close\r\n"
+            "\r\n");
+  EXPECT_EQ(ReasonPhrase(415), "Unsupported Media Type");
+  EXPECT_EQ(ReasonPhrase(429), "Too Many Requests");
+  EXPECT_EQ(ReasonPhrase(204), "No Content");
+  EXPECT_EQ(ReasonPhrase(403), "Forbidden");
+}
+
 }  // namespace
-}  // namespace runnel::api
+}  // namespace runnel::net
