@@ -115,6 +115,17 @@ class JournaldTest : public ::testing::Test {
     return std::make_unique<JournaldInput>(std::move(*jc), "j", ctx_);
   }
 
+  // Runs an input with exit_on_eof and `extra` until it has read the journal to its end, stops
+  // it and lets it save its cursor.
+  void ReadToEnd(const std::string& extra, CaptureEmitter& emitter) {
+    std::unique_ptr<JournaldInput> input = Make("exit_on_eof = true\n" + extra);
+    ASSERT_NE(input, nullptr);
+    ASSERT_TRUE(input->Start(emitter).ok());
+    ASSERT_TRUE(PollUntil([&] { return emitter.finished(); }));
+    input->Stop();
+    input->OnDrained();
+  }
+
   uint64_t Metric(const std::string& name) {
     return metrics_.GetCounter(name, "inputs.j", "")->value();
   }
@@ -138,12 +149,8 @@ TEST_F(JournaldTest, EveryFieldWithTheEntryTimeRepeatedFieldsAsArraysBinaryAsBin
                                            .fields = {{"MESSAGE", std::string("two\nlines\x01")},
                                                       {"BLOB", std::string("\xff\xfe\x00z", 4)}}}})
                   .ok());
-  std::unique_ptr<JournaldInput> input = Make("exit_on_eof = true");
-  ASSERT_NE(input, nullptr);
   JsonEmitter emitter;
-  ASSERT_TRUE(input->Start(emitter).ok());
-  ASSERT_TRUE(PollUntil([&] { return emitter.finished(); }));
-  input->Stop();
+  ASSERT_NO_FATAL_FAILURE(ReadToEnd("", emitter));
   EXPECT_EQ(
       emitter.lines(),
       (std::vector<std::string>{
@@ -168,13 +175,8 @@ TEST_F(JournaldTest, LowercaseAndStripUnderscoresRenameFields) {
                                                                 {"_SYSTEMD_UNIT", "u.service"},
                                                                 {"_PID", "7"}}}})
                   .ok());
-  std::unique_ptr<JournaldInput> input =
-      Make("exit_on_eof = true\nlowercase = true\nstrip_underscores = true");
-  ASSERT_NE(input, nullptr);
   JsonEmitter emitter;
-  ASSERT_TRUE(input->Start(emitter).ok());
-  ASSERT_TRUE(PollUntil([&] { return emitter.finished(); }));
-  input->Stop();
+  ASSERT_NO_FATAL_FAILURE(ReadToEnd("lowercase = true\nstrip_underscores = true", emitter));
   EXPECT_EQ(
       emitter.lines(),
       std::vector<std::string>{
@@ -184,24 +186,15 @@ TEST_F(JournaldTest, LowercaseAndStripUnderscoresRenameFields) {
 TEST_F(JournaldTest, UnitsAndMatchesSelectEntries) {
   ASSERT_TRUE(AppendToJournal(journal_, Entries(1, 10)).ok());
   {
-    std::unique_ptr<JournaldInput> input = Make("exit_on_eof = true\nunits = [\"db.service\"]");
-    ASSERT_NE(input, nullptr);
     CaptureEmitter emitter;
-    ASSERT_TRUE(input->Start(emitter).ok());
-    ASSERT_TRUE(PollUntil([&] { return emitter.finished(); }));
-    input->Stop();
+    ASSERT_NO_FATAL_FAILURE(ReadToEnd("units = [\"db.service\"]", emitter));
     EXPECT_EQ(emitter.Values("MESSAGE"),
               (std::vector<std::string>{"m-1", "m-3", "m-5", "m-7", "m-9"}));
   }
   // Same field: alternatives. (A fresh state directory: no cursor from the run above.)
   ASSERT_EQ(system(("rm -rf " + dir_.Path("data")).c_str()), 0);
-  std::unique_ptr<JournaldInput> input =
-      Make("exit_on_eof = true\nmatches = [\"MESSAGE=m-2\", \"MESSAGE=m-9\"]");
-  ASSERT_NE(input, nullptr);
   CaptureEmitter emitter;
-  ASSERT_TRUE(input->Start(emitter).ok());
-  ASSERT_TRUE(PollUntil([&] { return emitter.finished(); }));
-  input->Stop();
+  ASSERT_NO_FATAL_FAILURE(ReadToEnd("matches = [\"MESSAGE=m-2\", \"MESSAGE=m-9\"]", emitter));
   EXPECT_EQ(emitter.Values("MESSAGE"), (std::vector<std::string>{"m-2", "m-9"}));
 }
 
@@ -240,20 +233,12 @@ TEST_F(JournaldTest, RestartResumesAfterTheLastAcknowledgedEntry) {
     input->Stop();
     input->OnDrained();
   }
-  std::unique_ptr<JournaldInput> input = Make("exit_on_eof = true");
-  ASSERT_NE(input, nullptr);
   CaptureEmitter emitter;
-  ASSERT_TRUE(input->Start(emitter).ok());
-  ASSERT_TRUE(PollUntil([&] { return emitter.finished(); }));
-  input->Stop();
-  input->OnDrained();
+  ASSERT_NO_FATAL_FAILURE(ReadToEnd("", emitter));
   EXPECT_EQ(emitter.Values("MESSAGE"), (std::vector<std::string>{"m-7", "m-8", "m-9", "m-10"}));
   // Everything is acknowledged now: a third run reads nothing.
-  std::unique_ptr<JournaldInput> third = Make("exit_on_eof = true");
   CaptureEmitter none;
-  ASSERT_TRUE(third->Start(none).ok());
-  ASSERT_TRUE(PollUntil([&] { return none.finished(); }));
-  third->Stop();
+  ASSERT_NO_FATAL_FAILURE(ReadToEnd("", none));
   EXPECT_EQ(none.event_count(), 0u);
 }
 
@@ -271,11 +256,8 @@ TEST_F(JournaldTest, TheCursorJournalAloneRestoresThePositionAfterACrash) {
   struct stat st;
   EXPECT_NE(stat(dir_.Path("data/inputs.j/cursor").c_str(), &st), 0);
   ASSERT_TRUE(AppendToJournal(journal_, Entries(5, 6)).ok());
-  std::unique_ptr<JournaldInput> input = Make("exit_on_eof = true");
   CaptureEmitter emitter;
-  ASSERT_TRUE(input->Start(emitter).ok());
-  ASSERT_TRUE(PollUntil([&] { return emitter.finished(); }));
-  input->Stop();
+  ASSERT_NO_FATAL_FAILURE(ReadToEnd("", emitter));
   EXPECT_EQ(emitter.Values("MESSAGE"), (std::vector<std::string>{"m-5", "m-6"}));
 }
 
@@ -283,12 +265,8 @@ TEST_F(JournaldTest, ADamagedSnapshotIsMovedAsideAndTheJournalStillCounts) {
   ASSERT_TRUE(AppendToJournal(journal_, Entries(1, 2)).ok());
   ASSERT_EQ(system(("mkdir -p " + dir_.Path("data/inputs.j")).c_str()), 0);
   ASSERT_TRUE(runnel::testing::WriteFile(dir_.Path("data/inputs.j/cursor"), "garbage"));
-  std::unique_ptr<JournaldInput> input = Make("exit_on_eof = true");
   CaptureEmitter emitter;
-  ASSERT_TRUE(input->Start(emitter).ok());
-  ASSERT_TRUE(PollUntil([&] { return emitter.finished(); }));
-  input->Stop();
-  input->OnDrained();
+  ASSERT_NO_FATAL_FAILURE(ReadToEnd("", emitter));
   EXPECT_EQ(emitter.Values("MESSAGE"), (std::vector<std::string>{"m-1", "m-2"}));
   EXPECT_EQ(runnel::testing::ReadFileOrEmpty(dir_.Path("data/inputs.j/cursor.corrupt")), "garbage");
   EXPECT_EQ(runnel::testing::ReadFileOrEmpty(dir_.Path("data/inputs.j/cursor")).substr(0, 27),
@@ -302,12 +280,8 @@ TEST_F(JournaldTest, LongValuesAreCutAtACharacterBoundaryAndCounted) {
                                    .fields = {{"MESSAGE", std::string(63, 'a') + "\xc3\xa9" + "zz"},
                                               {"SHORT", "ok"}}}})
           .ok());
-  std::unique_ptr<JournaldInput> input = Make("exit_on_eof = true\nmax_field_bytes = 64");
-  ASSERT_NE(input, nullptr);
   CaptureEmitter emitter;
-  ASSERT_TRUE(input->Start(emitter).ok());
-  ASSERT_TRUE(PollUntil([&] { return emitter.finished(); }));
-  input->Stop();
+  ASSERT_NO_FATAL_FAILURE(ReadToEnd("max_field_bytes = 64", emitter));
   EXPECT_EQ(emitter.Values("MESSAGE"), std::vector<std::string>{std::string(63, 'a')});
   EXPECT_EQ(emitter.Values("SHORT"), std::vector<std::string>{"ok"});
   EXPECT_EQ(Metric("journald_fields_truncated_total"), 1u);
