@@ -3,17 +3,12 @@
 #include <charconv>
 #include <cmath>
 
+#include "plugins/formats/civil_date.h"
+
 namespace runnel::formats::internal {
 namespace {
 
 constexpr int64_t kMaxSeconds = int64_t{0xFFFFFFFF};  // EventTime holds uint32 seconds
-
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int64_t DaysInMonth(int64_t y, int64_t m) {
-  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return (m == 2 && IsLeap(y)) ? 29 : kDays[m - 1];
-}
 
 }  // namespace
 
@@ -41,15 +36,6 @@ std::string_view Cursor::Until(char c) {
   std::string_view out = text.substr(pos, stop - pos);
   pos = stop;
   return out;
-}
-
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
 }
 
 bool ToEventTime(const Civil& c, EventTime* out) {
@@ -103,6 +89,16 @@ bool WeekdayAbbrev(Cursor& c) {
     }
   }
   return false;
+}
+
+bool MonthDayClock(Cursor& c, Civil* t) {
+  t->month = MonthAbbrev(c);
+  if (t->month == 0 || !c.Consume(' ')) {
+    return false;
+  }
+  c.Consume(' ');
+  return c.Digits(1, 2, &t->day) && c.Consume(' ') && c.Digits(2, 2, &t->hour) && c.Consume(':') &&
+         c.Digits(2, 2, &t->minute) && c.Consume(':') && c.Digits(2, 2, &t->second);
 }
 
 bool Fraction(Cursor& c, int64_t* nanos) {

@@ -16,13 +16,7 @@ bool ApacheTime(Cursor& c, int64_t offset, EventTime* out) {
   if (!c.Consume('[') || !internal::WeekdayAbbrev(c) || !c.Consume(' ')) {
     return false;
   }
-  t.month = internal::MonthAbbrev(c);
-  if (t.month == 0 || !c.Consume(' ')) {
-    return false;
-  }
-  c.Consume(' ');
-  if (!c.Digits(1, 2, &t.day) || !c.Consume(' ') || !c.Digits(2, 2, &t.hour) || !c.Consume(':') ||
-      !c.Digits(2, 2, &t.minute) || !c.Consume(':') || !c.Digits(2, 2, &t.second)) {
+  if (!internal::MonthDayClock(c, &t)) {
     return false;
   }
   if (c.Consume('.') && !internal::Fraction(c, &t.nanos)) {

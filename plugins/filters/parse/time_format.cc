@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstddef>
 
+#include "plugins/formats/civil_date.h"
+
 namespace runnel::plugins::parse {
 namespace {
 
@@ -141,22 +143,8 @@ struct Cursor {
   }
 };
 
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int y, int m) {
-  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return (m == 2 && IsLeap(y)) ? 29 : kDays[m - 1];
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
+using runnel::formats::DaysFromCivil;
+using runnel::formats::DaysInMonth;
 
 bool ToEventTime(const Civil& c, EventTime* out) {
   if (c.year < 0 || c.month < 1 || c.month > 12 || c.day < 1 ||
