@@ -1,6 +1,11 @@
 #include "plugins/formats/civil_date.h"
 
 namespace runnel::formats {
+namespace {
+
+constexpr int64_t kMaxSeconds = int64_t{0xFFFFFFFF};  // EventTime holds uint32 seconds
+
+}  // namespace
 
 bool IsLeapYear(int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
@@ -17,6 +22,18 @@ int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day) {
   const int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
   const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + doe - 719468;
+}
+
+bool CivilToEventTime(int64_t year, int64_t month, int64_t day, int64_t hour, int64_t minute,
+                      int64_t second, int64_t nanos, int64_t offset, EventTime* out) {
+  const int64_t secs =
+      DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+  if (secs < 0 || secs > kMaxSeconds) {
+    return false;
+  }
+  out->sec = static_cast<uint32_t>(secs);
+  out->nsec = static_cast<uint32_t>(nanos);
+  return true;
 }
 
 }  // namespace runnel::formats

@@ -6,12 +6,6 @@
 #include "plugins/formats/civil_date.h"
 
 namespace runnel::formats::internal {
-namespace {
-
-constexpr int64_t kMaxSeconds = int64_t{0xFFFFFFFF};  // EventTime holds uint32 seconds
-
-}  // namespace
-
 bool Cursor::Digits(int min, int max, int64_t* value) {
   int n = 0;
   int64_t v = 0;
@@ -44,14 +38,8 @@ bool ToEventTime(const Civil& c, EventTime* out) {
       c.minute > 59 || c.second < 0 || c.second > 60 || c.nanos < 0 || c.nanos > 999'999'999) {
     return false;
   }
-  const int64_t secs = DaysFromCivil(c.year, c.month, c.day) * 86400 + c.hour * 3600 +
-                       c.minute * 60 + c.second - c.offset;
-  if (secs < 0 || secs > kMaxSeconds) {
-    return false;
-  }
-  out->sec = static_cast<uint32_t>(secs);
-  out->nsec = static_cast<uint32_t>(c.nanos);
-  return true;
+  return CivilToEventTime(c.year, c.month, c.day, c.hour, c.minute, c.second, c.nanos, c.offset,
+                          out);
 }
 
 int64_t YearOf(int64_t unix_seconds) {

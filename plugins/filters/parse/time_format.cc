@@ -143,7 +143,7 @@ struct Cursor {
   }
 };
 
-using runnel::formats::DaysFromCivil;
+using runnel::formats::CivilToEventTime;
 using runnel::formats::DaysInMonth;
 
 bool ToEventTime(const Civil& c, EventTime* out) {
@@ -151,14 +151,8 @@ bool ToEventTime(const Civil& c, EventTime* out) {
       c.day > DaysInMonth(c.year, c.month) || c.hour > 23 || c.minute > 59 || c.second > 60) {
     return false;
   }
-  const int64_t secs = DaysFromCivil(c.year, c.month, c.day) * 86400 + c.hour * 3600 +
-                       c.minute * 60 + c.second - c.offset;
-  if (secs < 0 || secs > kMaxSeconds) {
-    return false;
-  }
-  out->sec = static_cast<uint32_t>(secs);
-  out->nsec = static_cast<uint32_t>(c.nanos);
-  return true;
+  return CivilToEventTime(c.year, c.month, c.day, c.hour, c.minute, c.second, c.nanos, c.offset,
+                          out);
 }
 
 bool FromTotalNanos(int64_t ns, EventTime* out) {
