@@ -36,4 +36,23 @@ bool CivilToEventTime(int64_t year, int64_t month, int64_t day, int64_t hour, in
   return true;
 }
 
+size_t FractionDigits(std::string_view text, size_t pos, int64_t* nanos) {
+  size_t n = 0;
+  int64_t v = 0;
+  while (pos + n < text.size() && text[pos + n] >= '0' && text[pos + n] <= '9') {
+    if (n < 9) {
+      v = v * 10 + (text[pos + n] - '0');
+    }
+    ++n;
+  }
+  if (n == 0) {
+    return 0;
+  }
+  for (size_t i = n; i < 9; ++i) {
+    v *= 10;
+  }
+  *nanos = v;
+  return n;
+}
+
 }  // namespace runnel::formats

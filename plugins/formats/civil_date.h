@@ -1,8 +1,10 @@
 #pragma once
-// Proleptic Gregorian calendar arithmetic shared by the named-format scanners and the parse
-// filter's time patterns. Pure functions; thread-safe.
+// Proleptic Gregorian calendar arithmetic, and the fraction of a second in a timestamp, shared by
+// the named-format scanners and the parse filter's time patterns. Pure functions; thread-safe.
 
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "runnel/msgpack.h"
 
@@ -24,5 +26,10 @@ int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day);
 // (1970-01-01T00:00:00Z to 2^32-1 seconds after it).
 bool CivilToEventTime(int64_t year, int64_t month, int64_t day, int64_t hour, int64_t minute,
                       int64_t second, int64_t nanos, int64_t offset, EventTime* out);
+
+// The digits of a fraction of a second at text[pos...] (after its '.' or ','): how many there are.
+// When there are any, *nanos is set to the first nine as nanoseconds ("5" is 500'000'000); when
+// there are none (also when `pos` is at or past the end), 0 and *nanos unchanged.
+size_t FractionDigits(std::string_view text, size_t pos, int64_t* nanos);
 
 }  // namespace runnel::formats

@@ -90,23 +90,9 @@ bool MonthDayClock(Cursor& c, Civil* t) {
 }
 
 bool Fraction(Cursor& c, int64_t* nanos) {
-  int n = 0;
-  int64_t v = 0;
-  while (!c.AtEnd() && IsDigit(c.Peek())) {
-    if (n < 9) {
-      v = v * 10 + (c.Peek() - '0');
-    }
-    ++c.pos;
-    ++n;
-  }
-  if (n == 0) {
-    return false;
-  }
-  for (int i = n; i < 9; ++i) {
-    v *= 10;
-  }
-  *nanos = v;
-  return true;
+  const size_t n = FractionDigits(c.text, c.pos, nanos);
+  c.pos += n;
+  return n > 0;
 }
 
 bool Zone(Cursor& c, int64_t* offset) {

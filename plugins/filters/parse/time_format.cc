@@ -60,23 +60,9 @@ struct Cursor {
   }
   // A fraction of a second: one or more digits; the first nine are kept as nanoseconds.
   bool Fraction(int64_t* nanos) {
-    int n = 0;
-    int64_t v = 0;
-    while (!AtEnd() && IsDigit(text[pos])) {
-      if (n < 9) {
-        v = v * 10 + (text[pos] - '0');
-      }
-      ++pos;
-      ++n;
-    }
-    if (n == 0) {
-      return false;
-    }
-    for (int i = n; i < 9; ++i) {
-      v *= 10;
-    }
-    *nanos = v;
-    return true;
+    const size_t n = runnel::formats::FractionDigits(text, pos, nanos);
+    pos += n;
+    return n > 0;
   }
   // Z | z | ±HH:MM | ±HHMM | ±HH
   bool Zone(int64_t* offset) {
