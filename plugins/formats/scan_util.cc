@@ -3,20 +3,9 @@
 #include <charconv>
 #include <cmath>
 
+#include "plugins/formats/civil_date.h"
+
 namespace runnel::formats::internal {
-namespace {
-
-constexpr int64_t kMaxSeconds = int64_t{0xFFFFFFFF};  // EventTime holds uint32 seconds
-
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int64_t DaysInMonth(int64_t y, int64_t m) {
-  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return (m == 2 && IsLeap(y)) ? 29 : kDays[m - 1];
-}
-
-}  // namespace
-
 bool Cursor::Digits(int min, int max, int64_t* value) {
   int n = 0;
   int64_t v = 0;
@@ -43,29 +32,14 @@ std::string_view Cursor::Until(char c) {
   return out;
 }
 
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 bool ToEventTime(const Civil& c, EventTime* out) {
   if (c.year < 1969 || c.year > 2107 || c.month < 1 || c.month > 12 || c.day < 1 ||
       c.day > DaysInMonth(c.year, c.month) || c.hour < 0 || c.hour > 23 || c.minute < 0 ||
       c.minute > 59 || c.second < 0 || c.second > 60 || c.nanos < 0 || c.nanos > 999'999'999) {
     return false;
   }
-  const int64_t secs = DaysFromCivil(c.year, c.month, c.day) * 86400 + c.hour * 3600 +
-                       c.minute * 60 + c.second - c.offset;
-  if (secs < 0 || secs > kMaxSeconds) {
-    return false;
-  }
-  out->sec = static_cast<uint32_t>(secs);
-  out->nsec = static_cast<uint32_t>(c.nanos);
-  return true;
+  return CivilToEventTime(c.year, c.month, c.day, c.hour, c.minute, c.second, c.nanos, c.offset,
+                          out);
 }
 
 int64_t YearOf(int64_t unix_seconds) {
@@ -105,24 +79,20 @@ bool WeekdayAbbrev(Cursor& c) {
   return false;
 }
 
-bool Fraction(Cursor& c, int64_t* nanos) {
-  int n = 0;
-  int64_t v = 0;
-  while (!c.AtEnd() && IsDigit(c.Peek())) {
-    if (n < 9) {
-      v = v * 10 + (c.Peek() - '0');
-    }
-    ++c.pos;
-    ++n;
-  }
-  if (n == 0) {
+bool MonthDayClock(Cursor& c, Civil* t) {
+  t->month = MonthAbbrev(c);
+  if (t->month == 0 || !c.Consume(' ')) {
     return false;
   }
-  for (int i = n; i < 9; ++i) {
-    v *= 10;
-  }
-  *nanos = v;
-  return true;
+  c.Consume(' ');
+  return c.Digits(1, 2, &t->day) && c.Consume(' ') && c.Digits(2, 2, &t->hour) && c.Consume(':') &&
+         c.Digits(2, 2, &t->minute) && c.Consume(':') && c.Digits(2, 2, &t->second);
+}
+
+bool Fraction(Cursor& c, int64_t* nanos) {
+  const size_t n = FractionDigits(c.text, c.pos, nanos);
+  c.pos += n;
+  return n > 0;
 }
 
 bool Zone(Cursor& c, int64_t* offset) {

@@ -61,7 +61,6 @@ struct Civil {
   int64_t offset = 0;  // seconds east of UTC
 };
 
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d);
 // False when a part is out of range or the result is outside what EventTime holds.
 bool ToEventTime(const Civil& c, EventTime* out);
 // The year of a unix time (UTC).
@@ -69,6 +68,10 @@ int64_t YearOf(int64_t unix_seconds);
 
 // "Jan".."Dec" (exact case) at the cursor: 1-12, or 0 (nothing consumed).
 int MonthAbbrev(Cursor& c);
+// "Mmm dd hh:mm:ss" at the cursor (dd: "01", " 1" or "1"): sets `t`'s month, day, hour, minute
+// and second and consumes them. False when it is not there (the cursor and `t` may be part-way
+// then); the ranges are left to ToEventTime.
+bool MonthDayClock(Cursor& c, Civil* t);
 // "Mon".."Sun" at the cursor: true and consumed, or false.
 bool WeekdayAbbrev(Cursor& c);
 // A fraction of a second after the '.' or ',': 1+ digits, the first nine kept as nanoseconds.

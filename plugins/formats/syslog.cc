@@ -49,6 +49,18 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 // PRINTUSASCII except '=', ' ', ']' and '"': what an SD-NAME is made of.
 bool IsSdNameChar(char c) { return c > 32 && c < 127 && c != '=' && c != ']' && c != '"'; }
 
+// The SD-NAME (an SD-ID or PARAM-NAME) at the cursor, consumed; empty when there is none.
+std::string_view SdName(Cursor& c) {
+  const size_t start = c.pos;
+  while (!c.AtEnd() && IsSdNameChar(c.Peek())) {
+    ++c.pos;
+  }
+  if (c.pos == start) {
+    return {};
+  }
+  return c.text.substr(start, c.pos - start);
+}
+
 // A header field: 1+ printable ASCII characters up to the next space; "-" is NILVALUE.
 // Returns false when the field is empty or holds other bytes.
 bool HeaderField(Cursor& c, std::string_view* out) {
@@ -112,25 +124,18 @@ const char* StructuredData(Cursor& c, Arena& arena, std::string_view* out) {
   const size_t outer = w.BeginMap32();
   uint32_t elements = 0;
   while (c.Consume('[')) {
-    const size_t id_start = c.pos;
-    while (!c.AtEnd() && IsSdNameChar(c.Peek())) {
-      ++c.pos;
-    }
-    if (c.pos == id_start) {
+    const std::string_view id = SdName(c);
+    if (id.empty()) {
       return "not an RFC 5424 message: an SD-ELEMENT has no SD-ID";
     }
-    w.Str(c.text.substr(id_start, c.pos - id_start));
+    w.Str(id);
     const size_t inner = w.BeginMap32();
     uint32_t params = 0;
     while (c.Consume(' ')) {
-      const size_t name_start = c.pos;
-      while (!c.AtEnd() && IsSdNameChar(c.Peek())) {
-        ++c.pos;
-      }
-      if (c.pos == name_start) {
+      const std::string_view name = SdName(c);
+      if (name.empty()) {
         return "not an RFC 5424 message: an SD-PARAM has no PARAM-NAME";
       }
-      const std::string_view name = c.text.substr(name_start, c.pos - name_start);
       if (!c.Consume('=') || !c.Consume('"')) {
         return "not an RFC 5424 message: PARAM-NAME not followed by =\"";
       }

@@ -37,13 +37,7 @@ bool WithYear(Civil t, const ScanOptions& options, EventTime* out) {
 // "Mmm dd hh:mm:ss[.frac]" (dd: "01", " 1" or "1"). False when it is not there or out of range.
 bool BsdTimestamp(Cursor& c, const ScanOptions& options, EventTime* out) {
   Civil t;
-  t.month = internal::MonthAbbrev(c);
-  if (t.month == 0 || !c.Consume(' ')) {
-    return false;
-  }
-  c.Consume(' ');
-  if (!c.Digits(1, 2, &t.day) || !c.Consume(' ') || !c.Digits(2, 2, &t.hour) || !c.Consume(':') ||
-      !c.Digits(2, 2, &t.minute) || !c.Consume(':') || !c.Digits(2, 2, &t.second)) {
+  if (!internal::MonthDayClock(c, &t)) {
     return false;
   }
   if (c.Peek() == '.' && c.pos + 1 < c.text.size() && internal::IsDigit(c.text[c.pos + 1])) {

@@ -16,13 +16,7 @@ bool ApacheTime(Cursor& c, int64_t offset, EventTime* out) {
   if (!c.Consume('[') || !internal::WeekdayAbbrev(c) || !c.Consume(' ')) {
     return false;
   }
-  t.month = internal::MonthAbbrev(c);
-  if (t.month == 0 || !c.Consume(' ')) {
-    return false;
-  }
-  c.Consume(' ');
-  if (!c.Digits(1, 2, &t.day) || !c.Consume(' ') || !c.Digits(2, 2, &t.hour) || !c.Consume(':') ||
-      !c.Digits(2, 2, &t.minute) || !c.Consume(':') || !c.Digits(2, 2, &t.second)) {
+  if (!internal::MonthDayClock(c, &t)) {
     return false;
   }
   if (c.Consume('.') && !internal::Fraction(c, &t.nanos)) {
@@ -33,6 +27,15 @@ bool ApacheTime(Cursor& c, int64_t offset, EventTime* out) {
   }
   t.offset = offset;
   return internal::ToEventTime(t, out);
+}
+
+// " [level]" at the cursor: true with `level` (not empty), or false (the cursor may be part-way).
+bool BracketedLevel(Cursor& c, std::string_view* level) {
+  if (!c.Consume(" [")) {
+    return false;
+  }
+  *level = c.Until(']');
+  return !level->empty() && c.Consume(']');
 }
 
 // "ip:port" or "[v6]:port" or a bare address.
@@ -119,11 +122,8 @@ const char* ScanApacheError(std::string_view line, const ScanOptions& options, A
   if (!ApacheTime(c, options.utc_offset_seconds, time)) {
     return "not an Apache error log line: no [Www Mmm dd hh:mm:ss yyyy] time";
   }
-  if (!c.Consume(" [")) {
-    return "not an Apache error log line: no [level] or [module:level] after the time";
-  }
-  const std::string_view level = c.Until(']');
-  if (level.empty() || !c.Consume(']')) {
+  std::string_view level;
+  if (!BracketedLevel(c, &level)) {
     return "not an Apache error log line: no [level] or [module:level] after the time";
   }
   const size_t colon = level.find(':');
@@ -196,11 +196,8 @@ const char* ScanNginxError(std::string_view line, const ScanOptions& options, Ar
   if (!internal::ToEventTime(t, time)) {
     return "not an nginx error log line: no yyyy/mm/dd hh:mm:ss time";
   }
-  if (!c.Consume(" [")) {
-    return "not an nginx error log line: no [level] after the time";
-  }
-  const std::string_view level = c.Until(']');
-  if (level.empty() || !c.Consume(']')) {
+  std::string_view level;
+  if (!BracketedLevel(c, &level)) {
     return "not an nginx error log line: no [level] after the time";
   }
   AddString(fields, "level", level);

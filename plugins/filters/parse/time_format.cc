@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstddef>
 
+#include "plugins/formats/civil_date.h"
+
 namespace runnel::plugins::parse {
 namespace {
 
@@ -58,23 +60,9 @@ struct Cursor {
   }
   // A fraction of a second: one or more digits; the first nine are kept as nanoseconds.
   bool Fraction(int64_t* nanos) {
-    int n = 0;
-    int64_t v = 0;
-    while (!AtEnd() && IsDigit(text[pos])) {
-      if (n < 9) {
-        v = v * 10 + (text[pos] - '0');
-      }
-      ++pos;
-      ++n;
-    }
-    if (n == 0) {
-      return false;
-    }
-    for (int i = n; i < 9; ++i) {
-      v *= 10;
-    }
-    *nanos = v;
-    return true;
+    const size_t n = runnel::formats::FractionDigits(text, pos, nanos);
+    pos += n;
+    return n > 0;
   }
   // Z | z | ±HH:MM | ±HHMM | ±HH
   bool Zone(int64_t* offset) {
@@ -141,36 +129,16 @@ struct Cursor {
   }
 };
 
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int y, int m) {
-  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return (m == 2 && IsLeap(y)) ? 29 : kDays[m - 1];
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
+using runnel::formats::CivilToEventTime;
+using runnel::formats::DaysInMonth;
 
 bool ToEventTime(const Civil& c, EventTime* out) {
   if (c.year < 0 || c.month < 1 || c.month > 12 || c.day < 1 ||
       c.day > DaysInMonth(c.year, c.month) || c.hour > 23 || c.minute > 59 || c.second > 60) {
     return false;
   }
-  const int64_t secs = DaysFromCivil(c.year, c.month, c.day) * 86400 + c.hour * 3600 +
-                       c.minute * 60 + c.second - c.offset;
-  if (secs < 0 || secs > kMaxSeconds) {
-    return false;
-  }
-  out->sec = static_cast<uint32_t>(secs);
-  out->nsec = static_cast<uint32_t>(c.nanos);
-  return true;
+  return CivilToEventTime(c.year, c.month, c.day, c.hour, c.minute, c.second, c.nanos, c.offset,
+                          out);
 }
 
 bool FromTotalNanos(int64_t ns, EventTime* out) {

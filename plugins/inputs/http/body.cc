@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <utility>
 
 #include "runnel/net/http.h"
 
@@ -77,6 +78,29 @@ Status TooLarge(size_t limit) {
                            " bytes");
 }
 
+// Before each decode step: when all of *out is in use (`used` == its size), false if `used` is
+// already more than `limit`, else *out grows (Grow). True, with *out unchanged, while it has room.
+bool MakeRoom(std::string* out, size_t used, size_t limit) {
+  if (used == out->size()) {
+    if (used > limit) {
+      return false;
+    }
+    Grow(out, used, limit);
+  }
+  return true;
+}
+
+// Ends a decode with `result`: on success *out keeps its first `used` bytes; on failure it is
+// emptied and its memory released, so nothing of a refused body is kept. Returns `result`.
+Status Settle(Status result, size_t used, std::string* out) {
+  if (result.ok()) {
+    out->resize(used);
+  } else {
+    std::string().swap(*out);
+  }
+  return result;
+}
+
 Status Inflate(std::string_view in, bool gzip, size_t limit, std::string* out) {
   const char* name = gzip ? "gzip" : "deflate";
   z_stream zs{};
@@ -89,12 +113,9 @@ Status Inflate(std::string_view in, bool gzip, size_t limit, std::string* out) {
   size_t used = 0;
   Status result = OkStatus();
   while (true) {
-    if (used == out->size()) {
-      if (used > limit) {
-        result = TooLarge(limit);
-        break;
-      }
-      Grow(out, used, limit);
+    if (!MakeRoom(out, used, limit)) {
+      result = TooLarge(limit);
+      break;
     }
     zs.next_out = reinterpret_cast<Bytef*>(out->data() + used);
     zs.avail_out = static_cast<uInt>(out->size() - used);
@@ -126,12 +147,7 @@ Status Inflate(std::string_view in, bool gzip, size_t limit, std::string* out) {
     }
   }
   inflateEnd(&zs);
-  if (result.ok()) {
-    out->resize(used);
-  } else {
-    std::string().swap(*out);  // nothing of a refused body is kept
-  }
-  return result;
+  return Settle(std::move(result), used, out);
 }
 
 Status Unzstd(std::string_view in, size_t limit, std::string* out) {
@@ -145,12 +161,9 @@ Status Unzstd(std::string_view in, size_t limit, std::string* out) {
   size_t last = 0;
   Status result = OkStatus();
   while (true) {
-    if (used == out->size()) {
-      if (used > limit) {
-        result = TooLarge(limit);
-        break;
-      }
-      Grow(out, used, limit);
+    if (!MakeRoom(out, used, limit)) {
+      result = TooLarge(limit);
+      break;
     }
     ZSTD_outBuffer output{out->data(), out->size(), used};
     last = ZSTD_decompressStream(ctx, &output, &input);
@@ -172,12 +185,7 @@ Status Unzstd(std::string_view in, size_t limit, std::string* out) {
     }
   }
   ZSTD_freeDCtx(ctx);
-  if (result.ok()) {
-    out->resize(used);
-  } else {
-    std::string().swap(*out);  // nothing of a refused body is kept
-  }
-  return result;
+  return Settle(std::move(result), used, out);
 }
 
 }  // namespace
