@@ -2,6 +2,18 @@
 
 namespace runnel::net {
 
+void AddListenAddressFields(Schema& schema, const std::string& default_port,
+                            const std::string& port_help) {
+  schema.Optional("host", FieldType::kString, "\"0.0.0.0\"",
+                  "Address to listen on (\"0.0.0.0\", \"::\", \"127.0.0.1\").");
+  if (default_port.empty()) {
+    schema.Required("port", FieldType::kInt, port_help);
+  } else {
+    schema.Optional("port", FieldType::kInt, default_port, port_help);
+  }
+  schema.Range(0, 65535);
+}
+
 Result<std::string> NonEmptyString(const ConfigNode& node, const std::string& key) {
   if (!node.Has(key)) {
     return std::string();

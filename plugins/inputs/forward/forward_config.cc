@@ -6,14 +6,11 @@ namespace runnel::plugins::forward_input {
 
 Schema ForwardSchema() {
   Schema s;
-  s.Optional("host", FieldType::kString, "\"0.0.0.0\"",
-             "Address to listen on (\"0.0.0.0\", \"::\", \"127.0.0.1\").")
-      .Optional("port", FieldType::kInt, "24224",
-                "TCP port to listen on; 0 picks a free port and logs it.")
-      .Range(0, 65535)
-      .OptionalNoDefault("tag", FieldType::kString,
-                         "Replaces the tag every sender gives its events. Unset: the sender's "
-                         "tag is kept.")
+  net::AddListenAddressFields(s, "24224",
+                              "TCP port to listen on; 0 picks a free port and logs it.");
+  s.OptionalNoDefault("tag", FieldType::kString,
+                      "Replaces the tag every sender gives its events. Unset: the sender's "
+                      "tag is kept.")
       .OptionalNoDefault("tag_key", FieldType::kString,
                          "Adds the event's tag to each record under this key.")
       .OptionalNoDefault("source_address_key", FieldType::kString,

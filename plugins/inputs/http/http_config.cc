@@ -8,15 +8,11 @@ namespace runnel::plugins::http_input {
 
 Schema HttpSchema() {
   Schema s;
-  s.Optional("host", FieldType::kString, "\"0.0.0.0\"",
-             "Address to listen on (\"0.0.0.0\", \"::\", \"127.0.0.1\").")
-      .Optional("port", FieldType::kInt, "9880",
-                "TCP port to listen on; 0 picks a free port and logs it.")
-      .Range(0, 65535)
-      .OptionalNoDefault("path", FieldType::kString,
-                         "The one path events are POSTed to (\"/ingest\"); other paths get 404. "
-                         "Unset: every path is served and names the tag, POST /app.web giving "
-                         "tag \"app.web\" (POST / gives the input's name).")
+  net::AddListenAddressFields(s, "9880", "TCP port to listen on; 0 picks a free port and logs it.");
+  s.OptionalNoDefault("path", FieldType::kString,
+                      "The one path events are POSTed to (\"/ingest\"); other paths get 404. "
+                      "Unset: every path is served and names the tag, POST /app.web giving "
+                      "tag \"app.web\" (POST / gives the input's name).")
       .OptionalNoDefault("tag", FieldType::kString,
                          "The tag of every event, instead of the one the path names (a "
                          "tag_header in the request still wins).")

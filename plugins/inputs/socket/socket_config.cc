@@ -6,15 +6,8 @@ namespace runnel::plugins::socket_input {
 
 void AddSocketFields(Schema& s, const SocketFields& which, const std::string& default_port) {
   if (which.address) {
-    s.Optional("host", FieldType::kString, "\"0.0.0.0\"",
-               "Address to listen on (\"0.0.0.0\", \"::\", \"127.0.0.1\").");
-    const std::string port_help = "Port to listen on; 0 picks a free port and logs it.";
-    if (default_port.empty()) {
-      s.Required("port", FieldType::kInt, port_help);
-    } else {
-      s.Optional("port", FieldType::kInt, default_port, port_help);
-    }
-    s.Range(0, 65535);
+    net::AddListenAddressFields(s, default_port,
+                                "Port to listen on; 0 picks a free port and logs it.");
   }
   if (which.unix_path) {
     s.OptionalNoDefault("path", FieldType::kString,
