@@ -1,17 +1,16 @@
 #include "forward_config.h"
 
+#include "runnel/net/listener_config.h"
+
 namespace runnel::plugins::forward_input {
 
 Schema ForwardSchema() {
   Schema s;
-  s.Optional("host", FieldType::kString, "\"0.0.0.0\"",
-             "Address to listen on (\"0.0.0.0\", \"::\", \"127.0.0.1\").")
-      .Optional("port", FieldType::kInt, "24224",
-                "TCP port to listen on; 0 picks a free port and logs it.")
-      .Range(0, 65535)
-      .OptionalNoDefault("tag", FieldType::kString,
-                         "Replaces the tag every sender gives its events. Unset: the sender's "
-                         "tag is kept.")
+  net::AddListenAddressFields(s, "24224",
+                              "TCP port to listen on; 0 picks a free port and logs it.");
+  s.OptionalNoDefault("tag", FieldType::kString,
+                      "Replaces the tag every sender gives its events. Unset: the sender's "
+                      "tag is kept.")
       .OptionalNoDefault("tag_key", FieldType::kString,
                          "Adds the event's tag to each record under this key.")
       .OptionalNoDefault("source_address_key", FieldType::kString,
@@ -50,33 +49,14 @@ Schema ForwardSchema() {
   return s;
 }
 
-namespace {
-
-Result<std::string> NonEmpty(const ConfigNode& node, const std::string& key) {
-  if (!node.Has(key)) {
-    return std::string();
-  }
-  const std::string& v = node.GetString(key);
-  if (v.empty()) {
-    return Err(node.Error(key, "must not be empty"));
-  }
-  return v;
-}
-
-}  // namespace
-
 Result<ForwardConfig> ParseForwardConfig(const ConfigNode& node, const std::string& hostname) {
   ForwardConfig c;
-  c.host = node.GetString("host");
-  if (c.host.empty()) {
-    return Err(node.Error("host", "must not be empty"));
-  }
-  c.port = static_cast<uint16_t>(node.GetInt("port"));
-  RUNNEL_ASSIGN_OR_RETURN(c.tag, NonEmpty(node, "tag"));
-  RUNNEL_ASSIGN_OR_RETURN(c.tag_key, NonEmpty(node, "tag_key"));
-  RUNNEL_ASSIGN_OR_RETURN(c.source_address_key, NonEmpty(node, "source_address_key"));
-  RUNNEL_ASSIGN_OR_RETURN(c.shared_key, NonEmpty(node, "shared_key"));
-  RUNNEL_ASSIGN_OR_RETURN(c.self_hostname, NonEmpty(node, "self_hostname"));
+  RUNNEL_RETURN_IF_ERROR(net::ParseListenAddress(node, &c.host, &c.port));
+  RUNNEL_ASSIGN_OR_RETURN(c.tag, net::NonEmptyString(node, "tag"));
+  RUNNEL_ASSIGN_OR_RETURN(c.tag_key, net::NonEmptyString(node, "tag_key"));
+  RUNNEL_ASSIGN_OR_RETURN(c.source_address_key, net::NonEmptyString(node, "source_address_key"));
+  RUNNEL_ASSIGN_OR_RETURN(c.shared_key, net::NonEmptyString(node, "shared_key"));
+  RUNNEL_ASSIGN_OR_RETURN(c.self_hostname, net::NonEmptyString(node, "self_hostname"));
   if (c.self_hostname.empty()) {
     c.self_hostname = hostname;
   }
@@ -97,10 +77,7 @@ Result<ForwardConfig> ParseForwardConfig(const ConfigNode& node, const std::stri
   c.max_connections = static_cast<size_t>(node.GetInt("max_connections"));
   c.dedupe = node.GetBool("dedupe");
   c.dedupe_window = static_cast<size_t>(node.GetInt("dedupe_window"));
-  RUNNEL_ASSIGN_OR_RETURN(net::TlsConfig tls, net::ParseTlsConfig(node, net::TlsRole::kServer));
-  if (tls.enabled) {
-    RUNNEL_ASSIGN_OR_RETURN(c.tls, net::TlsContext::Create(tls, net::TlsRole::kServer));
-  }
+  RUNNEL_ASSIGN_OR_RETURN(c.tls, net::ParseServerTls(node));
   return c;
 }
 

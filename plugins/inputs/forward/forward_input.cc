@@ -4,6 +4,7 @@
 
 #include "forward_session.h"
 #include "receiver.h"
+#include "runnel/net/listener_config.h"
 
 namespace runnel::plugins::forward_input {
 
@@ -44,9 +45,7 @@ Status ForwardInput::Start(Emitter& emitter) {
   });
   if (!server) {
     // "listen on 0.0.0.0:24224: Address already in use" or "cannot listen on 'x': ...".
-    const std::string& m = server.error().message();
-    return Status(server.error().code(),
-                  id_ + ": " + (m.starts_with("listen on") ? "cannot " + m : m));
+    return net::ListenFailure(id_, server.error());
   }
   server_ = std::move(*server);
   // The server logs "listening on <address>:<port>" (the port picked when port = 0).

@@ -2,19 +2,17 @@
 
 #include <algorithm>
 
+#include "runnel/net/listener_config.h"
+
 namespace runnel::plugins::http_input {
 
 Schema HttpSchema() {
   Schema s;
-  s.Optional("host", FieldType::kString, "\"0.0.0.0\"",
-             "Address to listen on (\"0.0.0.0\", \"::\", \"127.0.0.1\").")
-      .Optional("port", FieldType::kInt, "9880",
-                "TCP port to listen on; 0 picks a free port and logs it.")
-      .Range(0, 65535)
-      .OptionalNoDefault("path", FieldType::kString,
-                         "The one path events are POSTed to (\"/ingest\"); other paths get 404. "
-                         "Unset: every path is served and names the tag, POST /app.web giving "
-                         "tag \"app.web\" (POST / gives the input's name).")
+  net::AddListenAddressFields(s, "9880", "TCP port to listen on; 0 picks a free port and logs it.");
+  s.OptionalNoDefault("path", FieldType::kString,
+                      "The one path events are POSTed to (\"/ingest\"); other paths get 404. "
+                      "Unset: every path is served and names the tag, POST /app.web giving "
+                      "tag \"app.web\" (POST / gives the input's name).")
       .OptionalNoDefault("tag", FieldType::kString,
                          "The tag of every event, instead of the one the path names (a "
                          "tag_header in the request still wins).")
@@ -68,17 +66,6 @@ Schema HttpSchema() {
 
 namespace {
 
-Result<std::string> NonEmpty(const ConfigNode& node, const std::string& key) {
-  if (!node.Has(key)) {
-    return std::string();
-  }
-  const std::string& v = node.GetString(key);
-  if (v.empty()) {
-    return Err(node.Error(key, "must not be empty"));
-  }
-  return v;
-}
-
 bool IsTokenChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
     return true;
@@ -100,24 +87,20 @@ bool ValidTag(std::string_view tag) {
 
 Result<HttpConfig> ParseHttpConfig(const ConfigNode& node, const std::string& component) {
   HttpConfig c;
-  c.host = node.GetString("host");
-  if (c.host.empty()) {
-    return Err(node.Error("host", "must not be empty"));
-  }
-  c.port = static_cast<uint16_t>(node.GetInt("port"));
-  RUNNEL_ASSIGN_OR_RETURN(c.path, NonEmpty(node, "path"));
+  RUNNEL_RETURN_IF_ERROR(net::ParseListenAddress(node, &c.host, &c.port));
+  RUNNEL_ASSIGN_OR_RETURN(c.path, net::NonEmptyString(node, "path"));
   if (!c.path.empty() &&
       (!c.path.starts_with('/') || c.path.find_first_of("?# ") != std::string::npos)) {
     return Err(node.Error("path", "must be a path starting with '/', without query"));
   }
-  RUNNEL_ASSIGN_OR_RETURN(c.tag, NonEmpty(node, "tag"));
-  RUNNEL_ASSIGN_OR_RETURN(c.tag_header, NonEmpty(node, "tag_header"));
+  RUNNEL_ASSIGN_OR_RETURN(c.tag, net::NonEmptyString(node, "tag"));
+  RUNNEL_ASSIGN_OR_RETURN(c.tag_header, net::NonEmptyString(node, "tag_header"));
   if (!c.tag_header.empty() &&
       !std::all_of(c.tag_header.begin(), c.tag_header.end(), IsTokenChar)) {
     return Err(node.Error("tag_header", "must be a header name"));
   }
   c.default_tag = component.substr(component.find('.') + 1);
-  RUNNEL_ASSIGN_OR_RETURN(c.time_key, NonEmpty(node, "time_key"));
+  RUNNEL_ASSIGN_OR_RETURN(c.time_key, net::NonEmptyString(node, "time_key"));
   if (!c.time_key.empty()) {
     const std::string spec = node.Has("time_format") ? node.GetString("time_format") : "rfc3339";
     Result<parse::TimeFormat> format = parse::TimeFormat::Compile(spec);
@@ -129,8 +112,8 @@ Result<HttpConfig> ParseHttpConfig(const ConfigNode& node, const std::string& co
     return Err(node.Error("time_format", "needs time_key (the field that holds the time)"));
   }
   c.time_keep = node.GetBool("time_keep");
-  RUNNEL_ASSIGN_OR_RETURN(c.source_address_key, NonEmpty(node, "source_address_key"));
-  RUNNEL_ASSIGN_OR_RETURN(c.bearer_token, NonEmpty(node, "bearer_token"));
+  RUNNEL_ASSIGN_OR_RETURN(c.source_address_key, net::NonEmptyString(node, "source_address_key"));
+  RUNNEL_ASSIGN_OR_RETURN(c.bearer_token, net::NonEmptyString(node, "bearer_token"));
   c.max_body_bytes = node.GetSize("max_body_bytes");
   c.max_header_bytes = node.GetSize("max_header_bytes");
   c.max_queued_bytes = node.GetSize("max_queued_bytes");
@@ -139,10 +122,7 @@ Result<HttpConfig> ParseHttpConfig(const ConfigNode& node, const std::string& co
   c.retry_after = std::chrono::ceil<std::chrono::seconds>(retry);
   c.idle_timeout = node.GetDuration("idle_timeout");
   c.max_connections = static_cast<size_t>(node.GetInt("max_connections"));
-  RUNNEL_ASSIGN_OR_RETURN(net::TlsConfig tls, net::ParseTlsConfig(node, net::TlsRole::kServer));
-  if (tls.enabled) {
-    RUNNEL_ASSIGN_OR_RETURN(c.tls, net::TlsContext::Create(tls, net::TlsRole::kServer));
-  }
+  RUNNEL_ASSIGN_OR_RETURN(c.tls, net::ParseServerTls(node));
   return c;
 }
 

@@ -5,6 +5,7 @@
 
 #include "http_session.h"
 #include "receiver.h"
+#include "runnel/net/listener_config.h"
 
 namespace runnel::plugins::http_input {
 
@@ -39,9 +40,7 @@ Status HttpInput::Start(Emitter& emitter) {
             }};
   });
   if (!server) {
-    const std::string& m = server.error().message();
-    return Status(server.error().code(),
-                  id_ + ": " + (m.starts_with("listen on") ? "cannot " + m : m));
+    return net::ListenFailure(id_, server.error());
   }
   server_ = std::move(*server);
   // The server logs "listening on <address>:<port>" (the port picked when port = 0).

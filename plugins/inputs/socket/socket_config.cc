@@ -1,18 +1,13 @@
 #include "socket_config.h"
 
+#include "runnel/net/listener_config.h"
+
 namespace runnel::plugins::socket_input {
 
 void AddSocketFields(Schema& s, const SocketFields& which, const std::string& default_port) {
   if (which.address) {
-    s.Optional("host", FieldType::kString, "\"0.0.0.0\"",
-               "Address to listen on (\"0.0.0.0\", \"::\", \"127.0.0.1\").");
-    const std::string port_help = "Port to listen on; 0 picks a free port and logs it.";
-    if (default_port.empty()) {
-      s.Required("port", FieldType::kInt, port_help);
-    } else {
-      s.Optional("port", FieldType::kInt, default_port, port_help);
-    }
-    s.Range(0, 65535);
+    net::AddListenAddressFields(s, default_port,
+                                "Port to listen on; 0 picks a free port and logs it.");
   }
   if (which.unix_path) {
     s.OptionalNoDefault("path", FieldType::kString,
@@ -84,32 +79,13 @@ Result<mode_t> ParsePermissions(const std::string& text) {
   return mode;
 }
 
-namespace {
-
-Result<std::string> NonEmpty(const ConfigNode& node, const std::string& key) {
-  if (!node.Has(key)) {
-    return std::string();
-  }
-  const std::string& v = node.GetString(key);
-  if (v.empty()) {
-    return Err(node.Error(key, "must not be empty"));
-  }
-  return v;
-}
-
-}  // namespace
-
 Status ParseSocketFields(const ConfigNode& node, const SocketFields& which, SocketConfig* c) {
   if (which.address && !IsUnix(c->transport)) {
-    c->host = node.GetString("host");
-    if (c->host.empty()) {
-      return node.Error("host", "must not be empty");
-    }
-    c->port = static_cast<uint16_t>(node.GetInt("port"));
+    RUNNEL_RETURN_IF_ERROR(net::ParseListenAddress(node, &c->host, &c->port));
   }
   if (which.unix_path) {
     if (IsUnix(c->transport)) {
-      RUNNEL_ASSIGN_OR_RETURN(c->path, NonEmpty(node, "path"));
+      RUNNEL_ASSIGN_OR_RETURN(c->path, net::NonEmptyString(node, "path"));
       if (c->path.empty()) {
         return node.Error("path", "a unix socket needs a path");
       }
@@ -132,8 +108,9 @@ Status ParseSocketFields(const ConfigNode& node, const SocketFields& which, Sock
   }
   c->max_line_bytes = node.GetSize("max_line_bytes");
   c->batch_max_bytes = node.GetSize("batch_max_bytes");
-  RUNNEL_ASSIGN_OR_RETURN(c->peer_keys.address_key, NonEmpty(node, "source_address_key"));
-  RUNNEL_ASSIGN_OR_RETURN(c->peer_keys.port_key, NonEmpty(node, "source_port_key"));
+  RUNNEL_ASSIGN_OR_RETURN(c->peer_keys.address_key,
+                          net::NonEmptyString(node, "source_address_key"));
+  RUNNEL_ASSIGN_OR_RETURN(c->peer_keys.port_key, net::NonEmptyString(node, "source_port_key"));
   if (IsUnix(c->transport)) {
     for (const char* k : {"source_address_key", "source_port_key"}) {
       if (node.Has(k)) {

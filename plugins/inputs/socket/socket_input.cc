@@ -5,6 +5,7 @@
 #include "emit_queue.h"
 #include "runnel/logging.h"
 #include "runnel/net/datagram_socket.h"
+#include "runnel/net/listener_config.h"
 #include "runnel/net/tcp_server.h"
 #include "runnel/net/unix_server.h"
 #include "stream_session.h"
@@ -55,9 +56,7 @@ Status SocketInput::Start(Emitter& emitter) {
       opts.refused_counter = shared_->metrics.connections_refused;
       auto server = net::TcpServer::Start(opts, handler);
       if (!server) {
-        const std::string& m = server.error().message();
-        return Status(server.error().code(),
-                      id + ": " + (m.starts_with("listen on") ? "cannot " + m : m));
+        return net::ListenFailure(id, server.error());
       }
       tcp_ = std::move(*server);
       break;

@@ -1,13 +1,12 @@
 #include "runnel/forward/compression.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <string>
 
 #include "runnel/forward/frame_decoder.h"
 #include "tests/core/forward/forward_test_util.h"
+#include "tests/testing/compress.h"
 
 namespace runnel::forward {
 namespace {
@@ -20,28 +19,10 @@ using testing::kTimeExt;
 using testing::kTimeInt;
 using testing::ToHex;
 
-// One gzip member made with zlib directly, independent of our Compressor.
-std::string GzipMember(std::string_view in) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-std::string ZstdFrame(std::string_view in) {
-  std::string out(ZSTD_compressBound(in.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 3);
-  EXPECT_FALSE(ZSTD_isError(n));
-  out.resize(n);
-  return out;
-}
+// Gzip (one gzip member) and Zstd (one zstd frame) come from zlib and libzstd directly,
+// independent of our Compressor.
+using runnel::testing::Gzip;
+using runnel::testing::Zstd;
 
 // [tag "app", bin payload, {"size": size, "compressed": name}]: headers by hand.
 std::string CompressedFrame(std::string_view payload, int size, std::string_view name) {
@@ -75,7 +56,7 @@ const std::string kEntryW = Entry("d7 00 6553f100 00000000", kRecordKW);
 
 TEST(CompressedPackedForward, GzipSeveralMembers) {
   // Fluentd appends one gzip member per chunk write: two members, one entry each.
-  const std::string payload = GzipMember(kEntryV) + GzipMember(kEntryWInt);
+  const std::string payload = Gzip(kEntryV) + Gzip(kEntryWInt);
   auto f = DecodeFrame(CompressedFrame(payload, 2, "gzip"));
   ASSERT_TRUE(f.has_value()) << f.error().ToString();
   EXPECT_EQ(f->mode, Mode::kCompressedPackedForward);
@@ -85,7 +66,7 @@ TEST(CompressedPackedForward, GzipSeveralMembers) {
 }
 
 TEST(CompressedPackedForward, Zstd) {
-  auto f = DecodeFrame(CompressedFrame(ZstdFrame(kEntryV + kEntryWInt), 2, "zstd"));
+  auto f = DecodeFrame(CompressedFrame(Zstd(kEntryV + kEntryWInt), 2, "zstd"));
   ASSERT_TRUE(f.has_value()) << f.error().ToString();
   EXPECT_EQ(f->mode, Mode::kCompressedPackedForward);
   EXPECT_EQ(f->options.compressed, Compression::kZstd);
@@ -95,17 +76,17 @@ TEST(CompressedPackedForward, Zstd) {
 // Entries that need no rewriting (a runnel sender's): the payload is kept, compressed, for a disk
 // buffer or a forward output to use as it is. Rewritten ones (an integer time) and gzip: not.
 TEST(CompressedPackedForward, ZstdPayloadIsKeptOnlyWhenTheEntriesAreUnchanged) {
-  const std::string unchanged = ZstdFrame(kEntryV + kEntryW);
+  const std::string unchanged = Zstd(kEntryV + kEntryW);
   auto f = DecodeFrame(CompressedFrame(unchanged, 2, "zstd"));
   ASSERT_TRUE(f.has_value()) << f.error().ToString();
   ASSERT_NE(f->zstd_payload, nullptr);
   EXPECT_EQ(ToHex(*f->zstd_payload), ToHex(unchanged));
   EXPECT_EQ(ToHex(f->batch.data), ToHex(kEntryV + kEntryW));
 
-  auto rewritten = DecodeFrame(CompressedFrame(ZstdFrame(kEntryV + kEntryWInt), 2, "zstd"));
+  auto rewritten = DecodeFrame(CompressedFrame(Zstd(kEntryV + kEntryWInt), 2, "zstd"));
   ASSERT_TRUE(rewritten.has_value());
   EXPECT_EQ(rewritten->zstd_payload, nullptr);
-  auto gzip = DecodeFrame(CompressedFrame(GzipMember(kEntryV + kEntryW), 2, "gzip"));
+  auto gzip = DecodeFrame(CompressedFrame(Gzip(kEntryV + kEntryW), 2, "gzip"));
   ASSERT_TRUE(gzip.has_value());
   EXPECT_EQ(gzip->zstd_payload, nullptr);
 }
@@ -114,13 +95,13 @@ TEST(CompressedPackedForward, GzipBombStopsAtTheLimit) {
   const std::string zeros(1 << 20, '\0');
   DecoderLimits limits;
   limits.max_decompressed_bytes = 4096;
-  auto f = DecodeFrame(CompressedFrame(GzipMember(zeros), 1, "gzip"), limits);
+  auto f = DecodeFrame(CompressedFrame(Gzip(zeros), 1, "gzip"), limits);
   ASSERT_FALSE(f.has_value());
   EXPECT_EQ(f.error().code(), StatusCode::kDataLoss);
   EXPECT_EQ(f.error().message(),
             "forward: gzip: decompressed data exceeds the limit of 4096 bytes");
 
-  auto z = DecodeFrame(CompressedFrame(ZstdFrame(zeros), 1, "zstd"), limits);
+  auto z = DecodeFrame(CompressedFrame(Zstd(zeros), 1, "zstd"), limits);
   ASSERT_FALSE(z.has_value());
   EXPECT_EQ(z.error().message(),
             "forward: zstd: decompressed data exceeds the limit of 4096 bytes");
@@ -130,26 +111,24 @@ TEST(Decompressor, NeverAllocatesFarPastTheLimit) {
   const std::string zeros(8 << 20, '\0');
   Decompressor d;
   std::string out;
-  Status s = d.Decompress(Compression::kGzip, GzipMember(zeros), 100000, &out);
+  Status s = d.Decompress(Compression::kGzip, Gzip(zeros), 100000, &out);
   EXPECT_EQ(s.message(), "gzip: decompressed data exceeds the limit of 100000 bytes");
   EXPECT_LE(out.size(), 100001u);
   out = std::string();
-  s = d.Decompress(Compression::kZstd, ZstdFrame(zeros), 100000, &out);
+  s = d.Decompress(Compression::kZstd, Zstd(zeros), 100000, &out);
   EXPECT_EQ(s.message(), "zstd: decompressed data exceeds the limit of 100000 bytes");
   EXPECT_LE(out.size(), 100001u);
   // Exactly at the limit is fine, and the same object keeps working after an error.
-  ASSERT_TRUE(
-      d.Decompress(Compression::kGzip, GzipMember(zeros.substr(0, 100000)), 100000, &out).ok());
+  ASSERT_TRUE(d.Decompress(Compression::kGzip, Gzip(zeros.substr(0, 100000)), 100000, &out).ok());
   EXPECT_EQ(out.size(), 100000u);
-  ASSERT_TRUE(
-      d.Decompress(Compression::kZstd, ZstdFrame(zeros.substr(0, 100000)), 100000, &out).ok());
+  ASSERT_TRUE(d.Decompress(Compression::kZstd, Zstd(zeros.substr(0, 100000)), 100000, &out).ok());
   EXPECT_EQ(out.size(), 100000u);
 }
 
 TEST(Decompressor, CorruptAndTruncatedData) {
   Decompressor d;
   std::string out;
-  const std::string gz = GzipMember("hello hello hello hello");
+  const std::string gz = Gzip("hello hello hello hello");
   Status s = d.Decompress(Compression::kGzip, gz.substr(0, gz.size() - 6), 1000, &out);
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
   EXPECT_EQ(s.message(), "gzip: truncated data");
@@ -158,7 +137,7 @@ TEST(Decompressor, CorruptAndTruncatedData) {
   s = d.Decompress(Compression::kGzip, "", 1000, &out);
   EXPECT_EQ(s.message(), "gzip: empty data");
 
-  const std::string zs = ZstdFrame("hello hello hello hello");
+  const std::string zs = Zstd("hello hello hello hello");
   s = d.Decompress(Compression::kZstd, zs.substr(0, zs.size() - 3), 1000, &out);
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
   EXPECT_EQ(s.message(), "zstd: truncated data");

@@ -2,37 +2,17 @@
 // Content-Type, bounded decompression (gzip, deflate, zstd; bombs), and the JSON shapes turned
 // into events, with exact fields and exact error messages.
 #include <gtest/gtest.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "plugins/inputs/http/body.h"
 #include "runnel/json_writer.h"
 #include "tests/testing/capture_emitter.h"
+#include "tests/testing/compress.h"
 
 namespace runnel::plugins::http_input {
 namespace {
 
-std::string Gzip(std::string_view in, int window_bits = 15 + 16) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-std::string Zstd(std::string_view in) {
-  std::string out(ZSTD_compressBound(in.size()), '\0');
-  const size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 3);
-  EXPECT_FALSE(ZSTD_isError(n));
-  out.resize(n);
-  return out;
-}
+using testing::Gzip;
+using testing::Zstd;
 
 TEST(HttpBodyTest, NamesEncodingsAndTypes) {
   EXPECT_EQ(ParseContentEncoding(""), Encoding::kIdentity);

@@ -19,23 +19,12 @@ using namespace std::chrono_literals;
 
 class SocketInputTest : public ::testing::Test, public testing::SocketInputHarness {
  protected:
-  void StartInput(const std::string& type, const std::string& body) {
-    auto in = Make(type, body);
-    ASSERT_TRUE(in.has_value()) << in.error().ToString();
-    input_ = std::move(*in);
-    Status s = input_->Start(emitter_);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    port_ = PortOf(*input_);
-  }
   void TearDown() override {
     emitter_.set_blocked(false);
     if (input_ != nullptr) {
       input_->Stop();
     }
   }
-  CaptureEmitter emitter_;
-  std::unique_ptr<Input> input_;
-  uint16_t port_ = 0;
 };
 
 TEST_F(SocketInputTest, TcpLinesBecomeRecordsWithTheSendersAddress) {

@@ -39,20 +39,14 @@ class SocketTlsTest : public ::testing::Test, public testing::SocketInputHarness
   }
   void StartInput(bool mutual) {
     files_ = testing::MakeTlsTestFiles(dir_.path());
-    auto in = Make("tcp", "host = \"127.0.0.1\"\nport = 0\ntls.enabled = true\ntls.cert_file = \"" +
-                              files_.server_cert + "\"\ntls.key_file = \"" + files_.server_key +
-                              "\"\ntls.ca_file = \"" + files_.ca_cert +
-                              "\"\ntls.verify_peer = " + (mutual ? "true" : "false") + "\n");
-    ASSERT_TRUE(in.has_value()) << in.error().ToString();
-    input_ = std::move(*in);
-    ASSERT_TRUE(input_->Start(emitter_).ok());
-    port_ = PortOf(*input_);
+    SocketInputHarness::StartInput(
+        "tcp", "host = \"127.0.0.1\"\nport = 0\ntls.enabled = true\ntls.cert_file = \"" +
+                   files_.server_cert + "\"\ntls.key_file = \"" + files_.server_key +
+                   "\"\ntls.ca_file = \"" + files_.ca_cert +
+                   "\"\ntls.verify_peer = " + (mutual ? "true" : "false") + "\n");
   }
 
   testing::TlsTestFiles files_;
-  testing::CaptureEmitter emitter_;
-  std::unique_ptr<Input> input_;
-  uint16_t port_ = 0;
   net::IoLoop loop_{"tls-client"};
 };
 
