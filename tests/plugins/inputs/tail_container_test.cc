@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "plugins/inputs/tail/tail_input.h"
 #include "runnel/files/checkpoint_store.h"
+#include "tests/plugins/inputs/tail_test_util.h"
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
 #include "tests/testing/temp_dir.h"
@@ -74,62 +75,17 @@ std::string LongText(size_t n, char first = 'a') {
   return s;
 }
 
-class TailContainerTest : public ::testing::Test {
+class TailContainerTest : public TailFixture {
  protected:
+  TailContainerTest() : TailFixture("pods") {}
   void SetUp() override {
-    logs_ = dir_.Path("logs");
-    ASSERT_EQ(mkdir(logs_.c_str(), 0755), 0);
-    config_.paths = {logs_ + "/*.log"};
-    config_.poll_interval = milliseconds(5);
-    config_.refresh_interval = milliseconds(20);
-    config_.rotate_wait = milliseconds(100);
-    config_.partial_line_timeout = milliseconds(100);
-    config_.checkpoint_interval = milliseconds(20);
-    config_.fingerprint_bytes = 32;
+    TailFixture::SetUp();
     config_.format = LineFormat::kCri;
-    ctx_.id = "inputs.pods";
-    ctx_.data_dir = dir_.Path("data");
-  }
-  void TearDown() override {
-    if (input_ != nullptr) {
-      input_->Stop();
-    }
-    emitter_.AckAllHeld(AckOutcome::kCancelled);
-    StopInput();
-  }
-  void StartInput() {
-    input_ = std::make_unique<TailInput>(config_, "pods", ctx_);
-    Status s = input_->Start(emitter_);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  void StopInput() {
-    if (input_ != nullptr) {
-      input_->Stop();
-      input_->OnDrained();
-      input_.reset();
-    }
-  }
-  std::string Log(const std::string& name) const { return logs_ + "/" + name; }
-  uint64_t OnlyOffset() {
-    Result<std::vector<files::CheckpointEntry>> c =
-        files::LoadCheckpoint(ctx_.StateDir() + "/checkpoint");
-    return c && c->size() == 1 ? (*c)[0].offset : ~uint64_t{0};
-  }
-  bool WaitForOffset(uint64_t offset) {
-    return PollUntil([&] { return OnlyOffset() == offset; });
   }
   uint64_t Rejected(const std::string& reason) {
     return registry_.GetCounter("tail_rejected_lines_total", ctx_.id, "", {{"reason", reason}})
         ->value();
   }
-
-  TempDir dir_;
-  std::string logs_;
-  TailConfig config_;
-  MetricsRegistry registry_;
-  PluginContext ctx_;
-  CaptureEmitter emitter_;
-  std::unique_ptr<TailInput> input_;
 };
 
 TEST_F(TailContainerTest, CriPartialLinesJoinPerStreamWithTheFirstPiecesTime) {
