@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
 #include "tests/testing/loopback.h"
 #include "tests/testing/process.h"

@@ -20,12 +20,7 @@ using namespace std::chrono_literals;
 class SocketInputTest : public ::testing::Test, public testing::SocketInputHarness {
  protected:
   void StartInput(const std::string& type, const std::string& body) {
-    auto in = Make(type, body);
-    ASSERT_TRUE(in.has_value()) << in.error().ToString();
-    input_ = std::move(*in);
-    Status s = input_->Start(emitter_);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    port_ = PortOf(*input_);
+    StartOn(type, body, emitter_, &input_, &port_);
   }
   void TearDown() override {
     emitter_.set_blocked(false);

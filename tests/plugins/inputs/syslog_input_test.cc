@@ -32,14 +32,7 @@ class SyslogInputTest : public ::testing::Test, public testing::SocketInputHarne
     const std::string& m = c.error().message();
     return m.substr(std::min(m.size(), m.find("inputs.in")));
   }
-  void StartInput(const std::string& body) {
-    auto in = Make("syslog", body);
-    ASSERT_TRUE(in.has_value()) << in.error().ToString();
-    input_ = std::move(*in);
-    Status s = input_->Start(emitter_);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    port_ = PortOf(*input_);
-  }
+  void StartInput(const std::string& body) { StartOn("syslog", body, emitter_, &input_, &port_); }
   void TearDown() override {
     if (input_ != nullptr) {
       input_->Stop();
