@@ -97,10 +97,7 @@ TEST_F(TailContainerTest, CriPartialLinesJoinPerStreamWithTheFirstPiecesTime) {
                            Cri(2, 400, "stdout", "P", long_line.substr(kPiece, kPiece)) +
                            Cri(3, 500, "stdout", "F", long_line.substr(2 * kPiece)) +
                            Cri(4, 0, "stdout", "F", "");
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(4));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 4));
   std::vector<runnel::testing::CapturedEvent> events = emitter_.events();
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(emitter_.Values(),
@@ -147,10 +144,7 @@ TEST_F(TailContainerTest, DockerPiecesOfALongLineAreJoinedWithoutTheNewline) {
                            Docker(1, "stderr", "error: \\ backslash\n") +
                            Docker(2, "stdout", long_line.substr(kPiece) + "\n") +
                            Docker(3, "stdout", "short\n");
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(3));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 3));
   EXPECT_EQ(emitter_.Values(),
             (std::vector<std::string>{"error: \\ backslash", long_line, "short"}));
   EXPECT_EQ(emitter_.Values("stream"), (std::vector<std::string>{"stderr", "stdout", "stdout"}));
@@ -166,10 +160,7 @@ TEST_F(TailContainerTest, LinesInNoFormatAreCountedAndSkipped) {
                            Docker(2, "stdout", "docker line\n") + "{\"no_log\": 1}\n" +
                            Cri(3, 0, "stdin", "F", "no such stream") +
                            Cri(4, 0, "stdout", "F", "last");
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(3));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 3));
   EXPECT_EQ(emitter_.Values(), (std::vector<std::string>{"cri line", "docker line", "last"}));
   EXPECT_EQ(Rejected("cri"), 2u);
   EXPECT_EQ(Rejected("docker"), 1u);
@@ -180,10 +171,7 @@ TEST_F(TailContainerTest, MaxJoinedBytesSplitsALongLine) {
   const std::string a(600, 'a'), b(600, 'b'), c(600, 'c');
   const std::string text =
       Cri(1, 0, "stdout", "P", a) + Cri(1, 1, "stdout", "P", b) + Cri(1, 2, "stdout", "F", c);
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(3));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 3));
   EXPECT_EQ(emitter_.Values(), (std::vector<std::string>{a, b, c}));
   EXPECT_EQ(input_->metrics().split_records->value(), 2u);
 }
@@ -199,10 +187,7 @@ TEST_F(TailContainerTest, MultilineRulesApplyToTheJoinedLinesPerStream) {
                            Cri(1, 3, "stderr", "F", "Node.java:77)") +
                            Cri(1, 4, "stdout", "F", "GET /health 200") +
                            Cri(1, 5, "stderr", "F", "\tat com.acme.Main.main(Main.java:9)");
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(3));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 3));
   std::vector<runnel::testing::CapturedEvent> events = emitter_.events();
   ASSERT_EQ(events.size(), 3u);
   std::vector<std::string> stderr_logs, stdout_logs;

@@ -65,10 +65,7 @@ TEST_F(TailGroupingTest, JavaTracesBecomeOneRecordEach) {
       "\tat com.acme.Api.get(Api.java:31)\n"
       "\tat com.acme.Server.handle(Server.java:88)\n"
       "12:00:02 INFO next\n";
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(3));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 3));
   EXPECT_EQ(emitter_.Values(),
             (std::vector<std::string>{"12:00:00 INFO start",
                                       "12:00:01 ERROR request failed\n"
@@ -233,10 +230,7 @@ TEST_F(TailGroupingTest, MaxLinesSplitsAreCounted) {
       "\tfrom app.rb:9:in 'a'\n"
       "\tfrom app.rb:10:in 'b'\n"
       "\tfrom app.rb:11:in '<main>'\n";
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(2));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 2));
   EXPECT_EQ(emitter_.Values(), (std::vector<std::string>{
                                    "app.rb:3:in 'run': boom (RuntimeError)\n\tfrom app.rb:9:in 'a'",
                                    "\tfrom app.rb:10:in 'b'\n\tfrom app.rb:11:in '<main>'"}));

@@ -66,6 +66,15 @@ class TailFixture : public ::testing::Test {
   }
   // The path of `name` in the watched folder.
   std::string Log(const std::string& name) const { return logs_ + "/" + name; }
+  // Writes `text` to Log(name), starts the input and waits until `events` events are captured
+  // and the checkpoint is at the end of `text`. When one of these fails, the test fails fatally,
+  // returning from here only: call it within ASSERT_NO_FATAL_FAILURE.
+  void StartOnFile(const std::string& name, const std::string& text, size_t events) {
+    ASSERT_TRUE(runnel::testing::WriteFile(Log(name), text));
+    StartInput();
+    ASSERT_TRUE(emitter_.WaitForEvents(events));
+    ASSERT_TRUE(WaitForOffset(text.size()));
+  }
 
   // The offset of the checkpoint's only entry, as a restart would load it; ~0 when it cannot be
   // loaded or does not hold exactly one entry.
