@@ -4,7 +4,6 @@
 // format counted; the checkpoint never inside a joined line; multiline rules on the joined lines;
 // the kubernetes preset's metadata.
 #include <stdio.h>
-#include <sys/stat.h>
 
 #include <memory>
 #include <string>
@@ -12,7 +11,6 @@
 
 #include "gtest/gtest.h"
 #include "plugins/inputs/tail/tail_input.h"
-#include "runnel/files/checkpoint_store.h"
 #include "tests/plugins/inputs/tail_test_util.h"
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
@@ -22,9 +20,7 @@ namespace runnel::plugins::tail {
 namespace {
 
 using runnel::testing::AppendFile;
-using runnel::testing::CaptureEmitter;
 using runnel::testing::PollUntil;
-using runnel::testing::TempDir;
 using runnel::testing::WriteFile;
 using std::chrono::milliseconds;
 

@@ -10,7 +10,6 @@
 
 #include "gtest/gtest.h"
 #include "plugins/inputs/tail/tail_input.h"
-#include "runnel/files/checkpoint_store.h"
 #include "tests/plugins/inputs/tail_test_util.h"
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
@@ -21,9 +20,7 @@ namespace runnel::plugins::tail {
 namespace {
 
 using runnel::testing::AppendFile;
-using runnel::testing::CaptureEmitter;
 using runnel::testing::PollUntil;
-using runnel::testing::TempDir;
 using runnel::testing::WriteFile;
 using std::chrono::milliseconds;
 

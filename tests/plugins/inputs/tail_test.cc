@@ -29,7 +29,6 @@ namespace {
 using runnel::testing::AppendFile;
 using runnel::testing::CaptureEmitter;
 using runnel::testing::PollUntil;
-using runnel::testing::TempDir;
 using runnel::testing::WriteFile;
 using std::chrono::milliseconds;
 
