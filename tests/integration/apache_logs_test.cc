@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "plugins/formats/web.h"
+#include "tests/integration/web_server_support.h"
 #include "tests/plugins/formats/format_test_util.h"
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
@@ -24,16 +25,9 @@ namespace {
 
 constexpr const char* kApache = "/usr/sbin/apache2";
 constexpr const char* kModules = "/usr/lib/apache2/modules";
-constexpr const char* kCurl = "/usr/bin/curl";
 
-std::vector<std::string> Lines(const std::string& path) {
-  std::vector<std::string> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-  }
-  return lines;
-}
+using runnel::testing::kCurl;
+using runnel::testing::ReadLines;
 
 class ApacheTest : public ::testing::Test {
  protected:
@@ -69,36 +63,15 @@ class ApacheTest : public ::testing::Test {
     options.argv = {kApache, "-X", "-f", dir_.Path("httpd.conf")};
     options.stdout_path = dir_.Path("httpd.out");
     options.stderr_path = dir_.Path("httpd.out");
-    Result<runnel::testing::Process> p = runnel::testing::Process::Spawn(options);
-    ASSERT_TRUE(p.has_value());
-    httpd_ = std::move(*p);
-    ASSERT_TRUE(runnel::testing::PollUntil(
-        [&] { return runnel::testing::AcceptsConnections(port_) || !httpd_.running(); },
-        std::chrono::seconds(30)));
-    ASSERT_TRUE(httpd_.running()) << runnel::testing::ReadFileOrEmpty(dir_.Path("httpd.out"))
-                                  << runnel::testing::ReadFileOrEmpty(dir_.Path("error.log"));
+    runnel::testing::SpawnServer(options, port_, {dir_.Path("httpd.out"), dir_.Path("error.log")},
+                                 &httpd_);
   }
 
-  void Curl(const std::string& path) {
-    runnel::testing::Process::Options options;
-    options.argv = {kCurl,
-                    "-s",
-                    "-o",
-                    "/dev/null",
-                    "-A",
-                    "runnel-test/1.0 (x; y)",
-                    "-e",
-                    "http://ref.example/start",
-                    "http://127.0.0.1:" + std::to_string(port_) + path};
-    Result<runnel::testing::Process> p = runnel::testing::Process::Spawn(options);
-    ASSERT_TRUE(p.has_value());
-    Result<runnel::testing::ExitStatus> status = p->Wait(std::chrono::seconds(30));
-    ASSERT_TRUE(status.has_value() && status->exited && status->code == 0);
-  }
+  void Curl(const std::string& path) { runnel::testing::CurlGet(port_, path); }
 
   // The first line of the error log that holds `needle`, or "".
   std::string ErrorLine(const std::string& needle) {
-    for (const std::string& line : Lines(dir_.Path("error.log"))) {
+    for (const std::string& line : ReadLines(dir_.Path("error.log"))) {
       if (line.find(needle) != std::string::npos) {
         return line;
       }
@@ -116,9 +89,11 @@ TEST_F(ApacheTest, AccessAndErrorLogs) {
   ASSERT_NO_FATAL_FAILURE(Curl("/index.html"));
   ASSERT_NO_FATAL_FAILURE(Curl("/missing?q=1"));
   ASSERT_TRUE(runnel::testing::PollUntil(
-      [&] { return Lines(dir_.Path("access.log")).size() == 2 && !ErrorLine("AH00128").empty(); },
+      [&] {
+        return ReadLines(dir_.Path("access.log")).size() == 2 && !ErrorLine("AH00128").empty();
+      },
       std::chrono::seconds(30)));
-  const std::vector<std::string> access = Lines(dir_.Path("access.log"));
+  const std::vector<std::string> access = ReadLines(dir_.Path("access.log"));
   const Scanned ok = Scan("apache_combined", access[0]);
   EXPECT_EQ(ok.error, "") << access[0];
   EXPECT_EQ(ok.fields,

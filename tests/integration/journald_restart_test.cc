@@ -45,10 +45,9 @@ class JournaldRestartTest : public ::testing::Test {
                       "packaging/deps)";
     }
     agent_ = AgentBinary();
-    struct stat st;
-    if (agent_.empty() || stat(agent_.c_str(), &st) != 0) {
-      FAIL() << "runnel-agent not found at \"" << agent_
-             << "\" (run through ctest, which sets RUNNEL_BINARY_DIR)";
+    AssertAgentFound(agent_);
+    if (HasFatalFailure()) {
+      return;
     }
     ASSERT_EQ(mkdir(dir_.Path("journal").c_str(), 0755), 0);
     journal_ = dir_.Path("journal/remote.journal");
@@ -62,12 +61,7 @@ class JournaldRestartTest : public ::testing::Test {
                      "path = \"" +
                      out_ + "\"\n"));
   }
-  Process Start() {
-    Result<Process> p =
-        Process::Spawn({{agent_, "-c", config_}, "", dir_.Path("agent.stderr"), ""});
-    EXPECT_TRUE(p.has_value()) << p.error().ToString();
-    return p ? std::move(*p) : Process();
-  }
+  Process Start() { return SpawnAgent(agent_, config_, dir_.Path("agent.stderr")); }
   // Waits until the output has at least `n` lines, the deadline passes, or `p` exits.
   size_t WaitForOutput(OutputFollower& follower, size_t n, Process& p) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "plugins/formats/web.h"
+#include "tests/integration/web_server_support.h"
 #include "tests/plugins/formats/format_test_util.h"
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
@@ -23,16 +24,9 @@ namespace runnel::formats {
 namespace {
 
 constexpr const char* kNginx = "/usr/sbin/nginx";
-constexpr const char* kCurl = "/usr/bin/curl";
 
-std::vector<std::string> Lines(const std::string& path) {
-  std::vector<std::string> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-  }
-  return lines;
-}
+using runnel::testing::kCurl;
+using runnel::testing::ReadLines;
 
 class NginxTest : public ::testing::Test {
  protected:
@@ -65,32 +59,11 @@ class NginxTest : public ::testing::Test {
     options.argv = {
         kNginx, "-p", dir_.path(), "-e", dir_.Path("error.log"), "-c", dir_.Path("nginx.conf")};
     options.stderr_path = dir_.Path("nginx.err");
-    Result<runnel::testing::Process> p = runnel::testing::Process::Spawn(options);
-    ASSERT_TRUE(p.has_value());
-    nginx_ = std::move(*p);
-    ASSERT_TRUE(runnel::testing::PollUntil(
-        [&] { return runnel::testing::AcceptsConnections(port_) || !nginx_.running(); },
-        std::chrono::seconds(30)));
-    ASSERT_TRUE(nginx_.running()) << runnel::testing::ReadFileOrEmpty(dir_.Path("nginx.err"))
-                                  << runnel::testing::ReadFileOrEmpty(dir_.Path("error.log"));
+    runnel::testing::SpawnServer(options, port_, {dir_.Path("nginx.err"), dir_.Path("error.log")},
+                                 &nginx_);
   }
 
-  void Curl(const std::string& path) {
-    runnel::testing::Process::Options options;
-    options.argv = {kCurl,
-                    "-s",
-                    "-o",
-                    "/dev/null",
-                    "-A",
-                    "runnel-test/1.0 (x; y)",
-                    "-e",
-                    "http://ref.example/start",
-                    "http://127.0.0.1:" + std::to_string(port_) + path};
-    Result<runnel::testing::Process> p = runnel::testing::Process::Spawn(options);
-    ASSERT_TRUE(p.has_value());
-    Result<runnel::testing::ExitStatus> status = p->Wait(std::chrono::seconds(30));
-    ASSERT_TRUE(status.has_value() && status->exited && status->code == 0);
-  }
+  void Curl(const std::string& path) { runnel::testing::CurlGet(port_, path); }
 
   uint16_t port_ = 0;
   runnel::testing::TempDir dir_;
@@ -103,10 +76,11 @@ TEST_F(NginxTest, AccessAndErrorLogs) {
   ASSERT_NO_FATAL_FAILURE(Curl("/missing?q=1"));
   ASSERT_TRUE(runnel::testing::PollUntil(
       [&] {
-        return Lines(dir_.Path("access.log")).size() == 2 && !Lines(dir_.Path("error.log")).empty();
+        return ReadLines(dir_.Path("access.log")).size() == 2 &&
+               !ReadLines(dir_.Path("error.log")).empty();
       },
       std::chrono::seconds(30)));
-  const std::vector<std::string> access = Lines(dir_.Path("access.log"));
+  const std::vector<std::string> access = ReadLines(dir_.Path("access.log"));
   const std::string agent = R"(referer="http://ref.example/start" )"
                             R"x(user_agent="runnel-test/1.0 (x; y)")x";
   const Scanned ok = Scan("nginx_combined", access[0]);
@@ -123,7 +97,7 @@ TEST_F(NginxTest, AccessAndErrorLogs) {
                                          R"(path="/missing?q=1" protocol="HTTP/1.1" status=404 )"))
       << missing.fields;
 
-  const std::string error_line = Lines(dir_.Path("error.log")).back();
+  const std::string error_line = ReadLines(dir_.Path("error.log")).back();
   const Scanned error = Scan("nginx_error", error_line);
   EXPECT_EQ(error.error, "") << error_line;
   // One process (master_process off): pid and tid are the same. Connection 1 was the readiness

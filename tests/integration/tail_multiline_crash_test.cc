@@ -40,10 +40,9 @@ class TailMultilineCrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
     agent_ = AgentBinary();
-    struct stat st;
-    if (agent_.empty() || stat(agent_.c_str(), &st) != 0) {
-      FAIL() << "runnel-agent not found at \"" << agent_
-             << "\" (run through ctest, which sets RUNNEL_BINARY_DIR)";
+    AssertAgentFound(agent_);
+    if (HasFatalFailure()) {
+      return;
     }
     logs_ = dir_.Path("logs");
     ASSERT_EQ(mkdir(logs_.c_str(), 0755), 0);
@@ -68,12 +67,7 @@ class TailMultilineCrashTest : public ::testing::Test {
                                        "path = \"" +
                                        out_ + "\"\n"));
   }
-  Process Start() {
-    Result<Process> p =
-        Process::Spawn({{agent_, "-c", config_}, "", dir_.Path("agent.stderr"), ""});
-    EXPECT_TRUE(p.has_value()) << p.error().ToString();
-    return p ? std::move(*p) : Process();
-  }
+  Process Start() { return SpawnAgent(agent_, config_, dir_.Path("agent.stderr")); }
   uint64_t CheckpointOffset() {
     Result<std::vector<files::CheckpointEntry>> c =
         files::LoadCheckpoint(dir_.Path("data") + "/inputs.app/checkpoint");

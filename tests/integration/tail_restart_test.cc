@@ -27,10 +27,9 @@ class TailRestartTest : public ::testing::Test {
  protected:
   void SetUp() override {
     agent_ = AgentBinary();
-    struct stat st;
-    if (agent_.empty() || stat(agent_.c_str(), &st) != 0) {
-      FAIL() << "runnel-agent not found at \"" << agent_
-             << "\" (run through ctest, which sets RUNNEL_BINARY_DIR)";
+    AssertAgentFound(agent_);
+    if (HasFatalFailure()) {
+      return;
     }
     logs_ = dir_.Path("logs");
     ASSERT_EQ(mkdir(logs_.c_str(), 0755), 0);
@@ -53,12 +52,7 @@ class TailRestartTest : public ::testing::Test {
                                        "path = \"" +
                                        out_ + "\"\n"));
   }
-  Process Start() {
-    Result<Process> p =
-        Process::Spawn({{agent_, "-c", config_}, "", dir_.Path("agent.stderr"), ""});
-    EXPECT_TRUE(p.has_value()) << p.error().ToString();
-    return p ? std::move(*p) : Process();
-  }
+  Process Start() { return SpawnAgent(agent_, config_, dir_.Path("agent.stderr")); }
   void Term(Process& p) {
     ASSERT_TRUE(p.Signal(SIGTERM).ok()) << ReadFileOrEmpty(dir_.Path("agent.stderr"));
     Result<ExitStatus> exit = p.Wait(std::chrono::seconds(60));

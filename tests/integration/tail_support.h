@@ -1,8 +1,9 @@
 #pragma once
-// Shared pieces of the tail integration tests: where runnel-agent is, a JSON-lines output
-// reader that follows the file as it grows, and the line format the writers use.
+// Shared pieces of the tail integration tests: where runnel-agent is, starting it, a JSON-lines
+// output reader that follows the file as it grows, and the line format the writers use.
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,12 +12,34 @@
 #include <string_view>
 #include <vector>
 
+#include "gtest/gtest.h"
+#include "tests/testing/process.h"
 #include "tests/testing/runnel_binary.h"
 
 namespace runnel::testing {
 
 // $RUNNEL_BINARY_DIR/agent/runnel-agent, or "" when RUNNEL_BINARY_DIR is not set.
 inline std::string AgentBinary() { return RunnelBinaryPath("runnel-agent"); }
+
+// Fails the test with a fatal failure when `agent` is empty or no file is there (run outside
+// ctest, or the agent not built). Being a gtest assertion in a helper, it only returns from
+// here: the caller checks HasFatalFailure().
+inline void AssertAgentFound(const std::string& agent) {
+  struct stat st;
+  if (agent.empty() || stat(agent.c_str(), &st) != 0) {
+    FAIL() << "runnel-agent not found at \"" << agent
+           << "\" (run through ctest, which sets RUNNEL_BINARY_DIR)";
+  }
+}
+
+// Starts `agent -c config`, its stdout discarded and its stderr written to `stderr_path`. When
+// it cannot be spawned, the test fails (not fatally) and the Process is empty.
+inline Process SpawnAgent(const std::string& agent, const std::string& config,
+                          const std::string& stderr_path) {
+  Result<Process> p = Process::Spawn({{agent, "-c", config}, "", stderr_path, ""});
+  EXPECT_TRUE(p.has_value()) << p.error().ToString();
+  return p ? std::move(*p) : Process();
+}
 
 // "w<writer> <seq, 7 digits> <payload>\n"
 inline std::string WriterLine(int writer, int seq) {

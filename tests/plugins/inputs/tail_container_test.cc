@@ -4,7 +4,6 @@
 // format counted; the checkpoint never inside a joined line; multiline rules on the joined lines;
 // the kubernetes preset's metadata.
 #include <stdio.h>
-#include <sys/stat.h>
 
 #include <memory>
 #include <string>
@@ -12,7 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "plugins/inputs/tail/tail_input.h"
-#include "runnel/files/checkpoint_store.h"
+#include "tests/plugins/inputs/tail_test_util.h"
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
 #include "tests/testing/temp_dir.h"
@@ -21,9 +20,7 @@ namespace runnel::plugins::tail {
 namespace {
 
 using runnel::testing::AppendFile;
-using runnel::testing::CaptureEmitter;
 using runnel::testing::PollUntil;
-using runnel::testing::TempDir;
 using runnel::testing::WriteFile;
 using std::chrono::milliseconds;
 
@@ -74,62 +71,17 @@ std::string LongText(size_t n, char first = 'a') {
   return s;
 }
 
-class TailContainerTest : public ::testing::Test {
+class TailContainerTest : public TailFixture {
  protected:
+  TailContainerTest() : TailFixture("pods") {}
   void SetUp() override {
-    logs_ = dir_.Path("logs");
-    ASSERT_EQ(mkdir(logs_.c_str(), 0755), 0);
-    config_.paths = {logs_ + "/*.log"};
-    config_.poll_interval = milliseconds(5);
-    config_.refresh_interval = milliseconds(20);
-    config_.rotate_wait = milliseconds(100);
-    config_.partial_line_timeout = milliseconds(100);
-    config_.checkpoint_interval = milliseconds(20);
-    config_.fingerprint_bytes = 32;
+    TailFixture::SetUp();
     config_.format = LineFormat::kCri;
-    ctx_.id = "inputs.pods";
-    ctx_.data_dir = dir_.Path("data");
-  }
-  void TearDown() override {
-    if (input_ != nullptr) {
-      input_->Stop();
-    }
-    emitter_.AckAllHeld(AckOutcome::kCancelled);
-    StopInput();
-  }
-  void StartInput() {
-    input_ = std::make_unique<TailInput>(config_, "pods", ctx_);
-    Status s = input_->Start(emitter_);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  void StopInput() {
-    if (input_ != nullptr) {
-      input_->Stop();
-      input_->OnDrained();
-      input_.reset();
-    }
-  }
-  std::string Log(const std::string& name) const { return logs_ + "/" + name; }
-  uint64_t OnlyOffset() {
-    Result<std::vector<files::CheckpointEntry>> c =
-        files::LoadCheckpoint(ctx_.StateDir() + "/checkpoint");
-    return c && c->size() == 1 ? (*c)[0].offset : ~uint64_t{0};
-  }
-  bool WaitForOffset(uint64_t offset) {
-    return PollUntil([&] { return OnlyOffset() == offset; });
   }
   uint64_t Rejected(const std::string& reason) {
     return registry_.GetCounter("tail_rejected_lines_total", ctx_.id, "", {{"reason", reason}})
         ->value();
   }
-
-  TempDir dir_;
-  std::string logs_;
-  TailConfig config_;
-  MetricsRegistry registry_;
-  PluginContext ctx_;
-  CaptureEmitter emitter_;
-  std::unique_ptr<TailInput> input_;
 };
 
 TEST_F(TailContainerTest, CriPartialLinesJoinPerStreamWithTheFirstPiecesTime) {
@@ -141,10 +93,7 @@ TEST_F(TailContainerTest, CriPartialLinesJoinPerStreamWithTheFirstPiecesTime) {
                            Cri(2, 400, "stdout", "P", long_line.substr(kPiece, kPiece)) +
                            Cri(3, 500, "stdout", "F", long_line.substr(2 * kPiece)) +
                            Cri(4, 0, "stdout", "F", "");
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(4));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 4));
   std::vector<runnel::testing::CapturedEvent> events = emitter_.events();
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(emitter_.Values(),
@@ -191,10 +140,7 @@ TEST_F(TailContainerTest, DockerPiecesOfALongLineAreJoinedWithoutTheNewline) {
                            Docker(1, "stderr", "error: \\ backslash\n") +
                            Docker(2, "stdout", long_line.substr(kPiece) + "\n") +
                            Docker(3, "stdout", "short\n");
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(3));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 3));
   EXPECT_EQ(emitter_.Values(),
             (std::vector<std::string>{"error: \\ backslash", long_line, "short"}));
   EXPECT_EQ(emitter_.Values("stream"), (std::vector<std::string>{"stderr", "stdout", "stdout"}));
@@ -210,10 +156,7 @@ TEST_F(TailContainerTest, LinesInNoFormatAreCountedAndSkipped) {
                            Docker(2, "stdout", "docker line\n") + "{\"no_log\": 1}\n" +
                            Cri(3, 0, "stdin", "F", "no such stream") +
                            Cri(4, 0, "stdout", "F", "last");
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(3));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 3));
   EXPECT_EQ(emitter_.Values(), (std::vector<std::string>{"cri line", "docker line", "last"}));
   EXPECT_EQ(Rejected("cri"), 2u);
   EXPECT_EQ(Rejected("docker"), 1u);
@@ -224,10 +167,7 @@ TEST_F(TailContainerTest, MaxJoinedBytesSplitsALongLine) {
   const std::string a(600, 'a'), b(600, 'b'), c(600, 'c');
   const std::string text =
       Cri(1, 0, "stdout", "P", a) + Cri(1, 1, "stdout", "P", b) + Cri(1, 2, "stdout", "F", c);
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(3));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 3));
   EXPECT_EQ(emitter_.Values(), (std::vector<std::string>{a, b, c}));
   EXPECT_EQ(input_->metrics().split_records->value(), 2u);
 }
@@ -243,10 +183,7 @@ TEST_F(TailContainerTest, MultilineRulesApplyToTheJoinedLinesPerStream) {
                            Cri(1, 3, "stderr", "F", "Node.java:77)") +
                            Cri(1, 4, "stdout", "F", "GET /health 200") +
                            Cri(1, 5, "stderr", "F", "\tat com.acme.Main.main(Main.java:9)");
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(3));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 3));
   std::vector<runnel::testing::CapturedEvent> events = emitter_.events();
   ASSERT_EQ(events.size(), 3u);
   std::vector<std::string> stderr_logs, stdout_logs;

@@ -10,7 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "plugins/inputs/tail/tail_input.h"
-#include "runnel/files/checkpoint_store.h"
+#include "tests/plugins/inputs/tail_test_util.h"
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
 #include "tests/testing/process.h"
@@ -20,9 +20,7 @@ namespace runnel::plugins::tail {
 namespace {
 
 using runnel::testing::AppendFile;
-using runnel::testing::CaptureEmitter;
 using runnel::testing::PollUntil;
-using runnel::testing::TempDir;
 using runnel::testing::WriteFile;
 using std::chrono::milliseconds;
 
@@ -50,56 +48,9 @@ const char kGoRecord[] =
     "panic: assignment to entry in nil map\n\ngoroutine 1 [running]:\nmain.main()\n"
     "\t/src/app/main.go:8 +0x1d\nexit status 2";
 
-class TailGroupingTest : public ::testing::Test {
+class TailGroupingTest : public TailFixture {
  protected:
-  void SetUp() override {
-    logs_ = dir_.Path("logs");
-    ASSERT_EQ(mkdir(logs_.c_str(), 0755), 0);
-    config_.paths = {logs_ + "/*.log"};
-    config_.poll_interval = milliseconds(5);
-    config_.refresh_interval = milliseconds(20);
-    config_.rotate_wait = milliseconds(100);
-    config_.partial_line_timeout = milliseconds(100);
-    config_.checkpoint_interval = milliseconds(20);
-    config_.fingerprint_bytes = 32;
-    ctx_.id = "inputs.app";
-    ctx_.data_dir = dir_.Path("data");
-  }
-  void TearDown() override {
-    if (input_ != nullptr) {
-      input_->Stop();
-    }
-    emitter_.AckAllHeld(AckOutcome::kCancelled);
-    StopInput();
-  }
-  void StartInput() {
-    input_ = std::make_unique<TailInput>(config_, "app", ctx_);
-    Status s = input_->Start(emitter_);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  void StopInput() {
-    if (input_ != nullptr) {
-      input_->Stop();
-      input_->OnDrained();
-      input_.reset();
-    }
-  }
-  std::string Log(const std::string& name) const { return logs_ + "/" + name; }
-  uint64_t OnlyOffset() {
-    Result<std::vector<files::CheckpointEntry>> c =
-        files::LoadCheckpoint(ctx_.StateDir() + "/checkpoint");
-    return c && c->size() == 1 ? (*c)[0].offset : ~uint64_t{0};
-  }
-  bool WaitForOffset(uint64_t offset) {
-    return PollUntil([&] { return OnlyOffset() == offset; });
-  }
-
-  TempDir dir_;
-  std::string logs_;
-  TailConfig config_;
-  PluginContext ctx_;
-  CaptureEmitter emitter_;
-  std::unique_ptr<TailInput> input_;
+  TailGroupingTest() : TailFixture("app") {}
 };
 
 TEST_F(TailGroupingTest, JavaTracesBecomeOneRecordEach) {
@@ -111,10 +62,7 @@ TEST_F(TailGroupingTest, JavaTracesBecomeOneRecordEach) {
       "\tat com.acme.Api.get(Api.java:31)\n"
       "\tat com.acme.Server.handle(Server.java:88)\n"
       "12:00:02 INFO next\n";
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(3));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 3));
   EXPECT_EQ(emitter_.Values(),
             (std::vector<std::string>{"12:00:00 INFO start",
                                       "12:00:01 ERROR request failed\n"
@@ -279,10 +227,7 @@ TEST_F(TailGroupingTest, MaxLinesSplitsAreCounted) {
       "\tfrom app.rb:9:in 'a'\n"
       "\tfrom app.rb:10:in 'b'\n"
       "\tfrom app.rb:11:in '<main>'\n";
-  ASSERT_TRUE(WriteFile(Log("app.log"), text));
-  StartInput();
-  ASSERT_TRUE(emitter_.WaitForEvents(2));
-  ASSERT_TRUE(WaitForOffset(text.size()));
+  ASSERT_NO_FATAL_FAILURE(StartOnFile("app.log", text, 2));
   EXPECT_EQ(emitter_.Values(), (std::vector<std::string>{
                                    "app.rb:3:in 'run': boom (RuntimeError)\n\tfrom app.rb:9:in 'a'",
                                    "\tfrom app.rb:10:in 'b'\n\tfrom app.rb:11:in '<main>'"}));

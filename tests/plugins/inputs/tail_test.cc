@@ -18,6 +18,7 @@
 #include "runnel/files/atomic_file.h"
 #include "runnel/files/checkpoint.h"
 #include "runnel/files/checkpoint_store.h"
+#include "tests/plugins/inputs/tail_test_util.h"
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/file_helpers.h"
 #include "tests/testing/temp_dir.h"
@@ -28,7 +29,6 @@ namespace {
 using runnel::testing::AppendFile;
 using runnel::testing::CaptureEmitter;
 using runnel::testing::PollUntil;
-using runnel::testing::TempDir;
 using runnel::testing::WriteFile;
 using std::chrono::milliseconds;
 
@@ -52,44 +52,9 @@ std::vector<std::string> LineList(const std::string& prefix, int from, int to) {
   return out;
 }
 
-class TailTest : public ::testing::Test {
+class TailTest : public TailFixture {
  protected:
-  void SetUp() override {
-    logs_ = dir_.Path("logs");
-    ASSERT_EQ(mkdir(logs_.c_str(), 0755), 0);
-    config_.paths = {logs_ + "/*.log"};
-    config_.poll_interval = milliseconds(5);
-    config_.refresh_interval = milliseconds(20);
-    config_.rotate_wait = milliseconds(100);
-    config_.partial_line_timeout = milliseconds(100);
-    config_.checkpoint_interval = milliseconds(20);
-    config_.fingerprint_bytes = 32;
-    ctx_.id = "inputs.app";
-    ctx_.data_dir = dir_.Path("data");
-  }
-  void TearDown() override {
-    // Held acknowledgements complete before the input goes, also when a test failed midway.
-    if (input_ != nullptr) {
-      input_->Stop();
-    }
-    emitter_.AckAllHeld(AckOutcome::kCancelled);
-    StopInput();
-  }
-
-  void StartInput() {
-    input_ = std::make_unique<TailInput>(config_, "app", ctx_);
-    Status s = input_->Start(emitter_);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  // Stop + OnDrained, as the runtime does at shutdown.
-  void StopInput() {
-    if (input_ != nullptr) {
-      input_->Stop();
-      input_->OnDrained();
-      input_.reset();
-    }
-  }
-  std::string Log(const std::string& name) const { return logs_ + "/" + name; }
+  TailTest() : TailFixture("app") {}
 
   // The lines captured for `path`, in order.
   std::vector<std::string> LinesOf(const std::string& path) const {
@@ -113,7 +78,7 @@ class TailTest : public ::testing::Test {
         << name << " in " << path;
   }
   // The offset of the checkpoint's only entry, as a restart would load it; ~0 unless it has
-  // exactly one.
+  // exactly one. Unlike the fixture's, a checkpoint that cannot be loaded fails the test.
   uint64_t OnlyOffset() {
     std::vector<files::CheckpointEntry> c = Checkpoint();
     return c.size() == 1 ? c[0].offset : ~uint64_t{0};
@@ -124,14 +89,6 @@ class TailTest : public ::testing::Test {
     EXPECT_TRUE(c.has_value());
     return c.value_or(std::vector<files::CheckpointEntry>{});
   }
-
-  TempDir dir_;
-  std::string logs_;
-  TailConfig config_;
-  PluginContext ctx_;
-  CaptureEmitter emitter_;
-  MetricsRegistry registry_;  // for ctx_.component_metrics, when a test sets them
-  std::unique_ptr<TailInput> input_;
 };
 
 TEST_F(TailTest, ReadsMatchingFilesAndNewOnes) {
