@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -246,8 +247,10 @@ TEST_P(ApiTest, APortInUseIsAClearStartUpError) {
 
 TEST_P(ApiTest, OperationsDocListsEveryMetricFamilyWithItsType) {
   // A pipeline with every kind of component that has metrics of its own: tail, parse, the
-  // forward input and output (to that input), a disk buffer.
+  // forward input and output (to that input), a disk buffer, and the http, socket, syslog and
+  // journald inputs (idle).
   const uint16_t fwd_port = FreeLoopbackPort();
+  ASSERT_EQ(mkdir(tmp_.Path("journal").c_str(), 0755), 0);
   ASSERT_TRUE(WriteFile(tmp_.Path("app.log"), "{\"a\":1}\nnot json\n"));
   const uint16_t port =
       Start("[inputs.app]\ntype = \"tail\"\npaths = [\"" + tmp_.Path("app.log") +
@@ -258,7 +261,14 @@ TEST_P(ApiTest, OperationsDocListsEveryMetricFamilyWithItsType) {
             "\n[outputs.ship]\ntype = \"forward\"\ninputs = [\"json\"]\nservers = [\"127.0.0.1:" +
             std::to_string(fwd_port) +
             "\"]\n"
-            "[outputs.store]\ntype = \"null\"\ninputs = [\"fwd\"]\nbuffer.type = \"disk\"\n");
+            "[inputs.web]\ntype = \"http\"\nhost = \"127.0.0.1\"\nport = 0\n"
+            "[inputs.lines]\ntype = \"tcp\"\nhost = \"127.0.0.1\"\nport = 0\n"
+            "[inputs.sys]\ntype = \"syslog\"\nhost = \"127.0.0.1\"\nport = 0\n"
+            "[inputs.journal]\ntype = \"journald\"\ndirectory = \"" +
+            tmp_.Path("journal") +
+            "\"\n"
+            "[outputs.store]\ntype = \"null\"\ninputs = [\"fwd\", \"web\", \"lines\", \"sys\", "
+            "\"journal\"]\nbuffer.type = \"disk\"\n");
   ASSERT_NE(port, 0);
   // The aggregator side stores the batch, then acknowledges it: the sender observes the ack's
   // latency a moment after the store's count moved, so wait for both.
