@@ -125,10 +125,7 @@ void JournaldInput::Run(Emitter& emitter) {
   while (!stop_ && !emitter.stopping()) {
     Result<bool> more = reader_->Next();
     if (!more) {
-      metrics_.read_errors->Add();
-      if (metrics_.errors != nullptr) {
-        metrics_.errors->Add();
-      }
+      CountReadError();
       RUNNEL_LOG_EVERY(kError, id_, std::chrono::seconds(60)) << more.error().message();
       Flush(emitter, &batch, &last_cursor);
       (void)reader_->Wait(config_.poll_interval);
@@ -162,11 +159,17 @@ void JournaldInput::Run(Emitter& emitter) {
   // A batch being built when stopping is not emitted: its entries are read again next time.
 }
 
-bool JournaldInput::AppendEntry(Batch* batch) {
-  Result<uint64_t> usec = reader_->RealtimeMicros();
+void JournaldInput::CountReadError() {
+  metrics_.read_errors->Add();
+  if (metrics_.errors != nullptr) {
+    metrics_.errors->Add();
+  }
+}
+
+Status JournaldInput::CollectFields() {
   field_bytes_.clear();
   fields_.clear();
-  Status read = usec ? reader_->ForEachField([this](std::string_view name, std::string_view value) {
+  return reader_->ForEachField([this](std::string_view name, std::string_view value) {
     const uint32_t name_begin = static_cast<uint32_t>(field_bytes_.size());
     size_t skip = 0;
     if (config_.strip_underscores) {
@@ -182,14 +185,15 @@ bool JournaldInput::AppendEntry(Batch* batch) {
     field_bytes_.append(value);
     fields_.push_back({name_begin, static_cast<uint32_t>(name.size() - skip), value_begin,
                        static_cast<uint32_t>(value.size())});
-  })
-                     : usec.error();
+  });
+}
+
+bool JournaldInput::AppendEntry(Batch* batch) {
+  Result<uint64_t> usec = reader_->RealtimeMicros();
+  Status read = usec.has_value() ? CollectFields() : usec.error();
   metrics_.entries->Add();
   if (!read.ok()) {
-    metrics_.read_errors->Add();
-    if (metrics_.errors != nullptr) {
-      metrics_.errors->Add();
-    }
+    CountReadError();
     RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10))
         << "skipping a journal entry that cannot be read: " << read.message();
     return false;
@@ -286,22 +290,21 @@ void JournaldInput::OnAck(uint64_t cookie, AckOutcome outcome) {
   if (outcome == AckOutcome::kCancelled) {
     return;  // its entry stays pending: nothing after it is committed
   }
-  std::string* advanced = nullptr;
   for (Pending& p : pending_) {
     if (p.seq == cookie) {
       p.done = true;
       break;
     }
   }
+  // The cursor of the last batch of the acknowledged prefix; "" when the prefix did not grow.
   std::string cursor;
   while (!pending_.empty() && pending_.front().done) {
     if (!pending_.front().cursor.empty()) {
       cursor = std::move(pending_.front().cursor);
-      advanced = &cursor;
     }
     pending_.pop_front();
   }
-  if (advanced == nullptr || !store_) {
+  if (cursor.empty() || !store_) {
     return;
   }
   Status s = store_->Append(cursor);

@@ -20,7 +20,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -79,6 +78,9 @@ class JournaldInput final : public Input, private AckReceiver {
   // Appends the reader's current entry to *batch; returns false (counted, logged) for an entry
   // that cannot be read.
   bool AppendEntry(Batch* batch);
+  // Copies the current entry's fields (renamed per the config) into field_bytes_ / fields_.
+  Status CollectFields();
+  void CountReadError();
   // Hands the batch to the pipeline with an acknowledgement for `last_cursor`.
   void Flush(Emitter& emitter, Batch* batch, std::string* last_cursor);
   void OnAck(uint64_t cookie, AckOutcome outcome) override;
