@@ -71,6 +71,8 @@ class BatchReader {
  public:
   explicit BatchReader(std::string_view data) : reader_(data) {}
   bool AtEnd() const { return reader_.AtEnd(); }
+  // The byte offset of the next entry in `data`: with the offset after Next, the entry's bytes.
+  size_t position() const { return reader_.position(); }
   // DataLoss when the entry is not `[time, map]`.
   Status Next(EventTime* time, std::string_view* record);
 

@@ -14,7 +14,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "runnel/batch.h"
 #include "runnel/config_node.h"
@@ -24,6 +26,23 @@
 
 namespace runnel {
 
+// Where an output puts events its store refused for good while the rest of their batch went
+// through (per-event results, such as Elasticsearch's _bulk items). The same dead-letter
+// directory, metrics (dead_letters_total, dead_letters_failed_total) and log as the whole
+// batches core rejects; `runnel-agent dead-letter reinject` sends them again. The output then
+// completes the batch's acknowledgement as delivered: every event of it is either in the store
+// or here.
+class DeadLetters {
+ public:
+  virtual ~DeadLetters() = default;
+  // Stores the entries of `batch` at `positions` (0-based, ascending, each < batch.count) as one
+  // dead letter with `reason`, durably. An error (no directory configured, full, a write
+  // error) is counted in dead_letters_failed_total, logged and returned: those events are lost.
+  // Thread-safe.
+  virtual Status Put(const Batch& batch, std::span<const uint32_t> positions,
+                     std::string_view reason) = 0;
+};
+
 // What every plugin instance is given at creation.
 struct PluginContext {
   std::string id;        // "inputs.app"
@@ -32,6 +51,8 @@ struct PluginContext {
   std::string hostname;
   MetricsRegistry* metrics = nullptr;
   ComponentMetrics component_metrics;
+  // Outputs created by a pipeline: their dead letters (outlives the output). Null elsewhere.
+  DeadLetters* dead_letters = nullptr;
 
   // data_dir/<id>, e.g. /var/lib/runnel/inputs.app. Not created.
   std::string StateDir() const;

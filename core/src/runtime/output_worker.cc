@@ -33,6 +33,9 @@ OutputWorker::OutputWorker(OutputWorkerSpec spec, std::unique_ptr<Output> output
              spec_.budget, spec_.metrics.dropped),
       backoff_(milliseconds(100), milliseconds(30'000), std::hash<std::string>{}(spec_.id)),
       durable_(spec_.options.durable),
+      dead_letters_(spec_.dead_letters != nullptr
+                        ? spec_.dead_letters
+                        : std::make_shared<DeadLetterSink>(spec_.id, "", spec_.registry)),
       output_(std::move(output)) {
   if (spec_.registry != nullptr && spec_.options.buffer == BufferType::kMemory) {
     buffer_bytes_ =
@@ -45,18 +48,6 @@ OutputWorker::OutputWorker(OutputWorkerSpec spec, std::unique_ptr<Output> output
         "last_delivery_timestamp_seconds", spec_.id,
         "When the output last delivered a batch, in seconds since the Unix epoch; 0 before the "
         "first.");
-    dead_letters_total_ = spec_.registry->GetCounter(
-        "dead_letters_total", spec_.id,
-        "Batches the output rejected as invalid, stored in the dead-letter directory.");
-    dead_letters_failed_ = spec_.registry->GetCounter(
-        "dead_letters_failed_total", spec_.id,
-        "Rejected batches that could not be stored as dead letters (full, write error): lost.");
-  }
-  if (!spec_.dead_letter_dir.empty()) {
-    buffer::DeadLetterStoreOptions o;
-    o.dir = spec_.dead_letter_dir;
-    o.output_id = spec_.id;
-    dead_letters_ = std::make_unique<buffer::DeadLetterStore>(std::move(o));
   }
 }
 
@@ -485,36 +476,14 @@ void OutputWorker::OnAck(uint64_t cookie, AckOutcome outcome) {
 void OutputWorker::DeadLetter(const Held& held) {
   const std::string reason =
       held.reason.empty() ? "the output gave up on it (see its log)" : held.reason;
-  Status stored = FailedPrecondition("no dead-letter directory is configured");
   std::shared_ptr<const Batch> batch = held.batch != nullptr ? held.batch : held.weak.lock();
   if (batch == nullptr) {
-    stored = FailedPrecondition(
-        "the output no longer holds the batch (set its retry_limit, or "
-        "it does not keep what it rejects)");
-  } else if (dead_letters_ != nullptr) {
-    if (batch->zstd) {
-      // Kept compressed from the disk buffer: dead letters hold the entries as they are.
-      Result<Batch> plain = Decompressed(*batch);
-      stored = plain.has_value() ? dead_letters_->Put(*plain, reason) : plain.error();
-    } else {
-      stored = dead_letters_->Put(*batch, reason);
-    }
-  }
-  if (stored.ok()) {
-    if (dead_letters_total_ != nullptr) {
-      dead_letters_total_->Add(1);
-    }
-    RUNNEL_LOG_EVERY(kError, spec_.id, std::chrono::seconds(10))
-        << "rejected a batch of " << held.count << " events: " << reason << "; kept in "
-        << dead_letters_->dir() << " (dead-letter reinject sends it again)";
+    dead_letters_->Lost(held.count, reason,
+                             "the output no longer holds the batch (set its retry_limit, or it "
+                             "does not keep what it rejects)");
     return;
   }
-  if (dead_letters_failed_ != nullptr) {
-    dead_letters_failed_->Add(1);
-  }
-  RUNNEL_LOG_EVERY(kError, spec_.id, std::chrono::seconds(10))
-      << "rejected a batch of " << held.count << " events: " << reason
-      << "; it could not be kept as a dead letter and is lost: " << stored.message();
+  (void)dead_letters_->PutBatch(*batch, reason);
 }
 
 void OutputWorker::Abort() {

@@ -33,10 +33,10 @@
 #include "api/health.h"
 #include "runnel/ack.h"
 #include "runnel/backoff.h"
-#include "runnel/buffer/dead_letter.h"
 #include "runnel/metrics.h"
 #include "runnel/plugin.h"
 #include "runtime/batch_queue.h"
+#include "runtime/dead_letter_sink.h"
 #include "runtime/disk_queue.h"
 #include "runtime/output_options.h"
 
@@ -46,7 +46,8 @@ struct OutputWorkerSpec {
   std::string id;  // "outputs.store"
   OutputOptions options;
   std::string buffer_dir;       // a disk buffer's directory
-  std::string dead_letter_dir;  // where rejected batches go (data_dir/dead-letter/NAME)
+  // Where rejected batches go (data_dir/dead-letter/NAME); the output plugins borrow it.
+  std::shared_ptr<DeadLetterSink> dead_letters;
   MemoryBudget* budget = nullptr;
   ComponentMetrics metrics;
   MetricsRegistry* registry = nullptr;
@@ -61,6 +62,8 @@ class OutputWorker : private AckReceiver {
   ~OutputWorker() override;
 
   const std::string& id() const { return spec_.id; }
+  // The output's dead letters, for the plugin instances it runs (PluginContext::dead_letters).
+  DeadLetterSink* dead_letters() const { return dead_letters_.get(); }
   // Opens the disk buffer (replaying what it holds), starts the output, then the thread.
   Status Start();
   // Buffers a batch (waits while the buffer is full and when_full is "block", and until Start
@@ -152,9 +155,7 @@ class OutputWorker : private AckReceiver {
   std::unique_ptr<DiskQueue> disk_;  // disk buffer
   Backoff backoff_;
   std::atomic<bool> durable_;  // acknowledgements = "durable"
-  std::unique_ptr<buffer::DeadLetterStore> dead_letters_;
-  Counter* dead_letters_total_ = nullptr;
-  Counter* dead_letters_failed_ = nullptr;
+  std::shared_ptr<DeadLetterSink> dead_letters_;  // spec_.dead_letters, or one storing nothing
   Gauge* buffer_bytes_ = nullptr;
   Gauge* buffer_batches_ = nullptr;
   Gauge* last_delivery_ = nullptr;  // ns since the epoch

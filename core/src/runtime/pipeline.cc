@@ -55,12 +55,14 @@ uint64_t Pipeline::MemoryShare(uint64_t memory_limit, size_t outputs) {
 }
 
 Result<std::unique_ptr<Output>> Pipeline::CreateOutputPlugin(const ConfigNode& n,
-                                                             const PluginRegistry& registry) const {
+                                                             const PluginRegistry& registry,
+                                                             DeadLetters* dead_letters) const {
   const PluginInfo* info = registry.Find(PluginKind::kOutput, n.type());
   if (info == nullptr || !info->create_output) {
     return Err(InvalidArgument(n.id() + ": unknown output type '" + n.type() + "'"));
   }
   PluginContext ctx = MakeContext(n);
+  ctx.dead_letters = dead_letters;
   return info->create_output(n, ctx);
 }
 
@@ -70,13 +72,16 @@ Result<std::unique_ptr<OutputWorker>> Pipeline::CreateOutput(const ConfigNode& n
                                                              uint64_t memory_limit) {
   RUNNEL_ASSIGN_OR_RETURN(OutputOptions options,
                           ParseOutputOptions(n, spec_.default_buffer, memory_share, memory_limit));
-  RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<Output> out, CreateOutputPlugin(n, registry));
+  auto dead_letters = std::make_shared<DeadLetterSink>(
+      n.id(), buffer::DeadLetterDir(spec_.data_dir, n.name()), metrics_);
+  RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<Output> out,
+                          CreateOutputPlugin(n, registry, dead_letters.get()));
   PluginContext ctx = MakeContext(n);
   OutputWorkerSpec w;
   w.id = n.id();
   w.options = options;
   w.buffer_dir = ctx.StateDir() + "/buffer";
-  w.dead_letter_dir = buffer::DeadLetterDir(spec_.data_dir, n.name());
+  w.dead_letters = std::move(dead_letters);
   w.budget = &budget_;
   w.metrics = ctx.component_metrics;
   w.registry = metrics_;

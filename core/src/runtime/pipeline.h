@@ -125,8 +125,10 @@ class Pipeline {
   Result<std::unique_ptr<OutputWorker>> CreateOutput(const ConfigNode& n,
                                                      const PluginRegistry& registry,
                                                      uint64_t memory_share, uint64_t memory_limit);
+  // An instance of output `n`'s plugin, given `dead_letters` (its worker's) in its context.
   Result<std::unique_ptr<Output>> CreateOutputPlugin(const ConfigNode& n,
-                                                     const PluginRegistry& registry) const;
+                                                     const PluginRegistry& registry,
+                                                     DeadLetters* dead_letters) const;
   // Creates input `n` (not started) with routing trees from `ctx`.
   Result<InputSlot> CreateInput(const ConfigNode& n, const PluginRegistry& registry,
                                 const TreeContext& ctx);

@@ -182,7 +182,7 @@ Status Pipeline::Reloader::Create() {
       }
       note(worker.has_value() ? OkStatus() : worker.error());
     } else if (o.change == Change::kReconfigured && o.plugin_changed) {
-      auto plugin = p_.CreateOutputPlugin(*o.next, registry_);
+      auto plugin = p_.CreateOutputPlugin(*o.next, registry_, o.slot->worker->dead_letters());
       if (plugin.has_value()) {
         o.plugin = std::move(*plugin);
       }
@@ -288,7 +288,8 @@ Status Pipeline::Reloader::ReconfigureOutputs() {
       }
     }
     if (o.plugin_replaced) {
-      auto plugin = p_.CreateOutputPlugin(o.slot->config, registry_);
+      auto plugin = p_.CreateOutputPlugin(o.slot->config, registry_,
+                                           o.slot->worker->dead_letters());
       Status restored = plugin.has_value()
                             ? o.slot->worker->ReplaceOutput(std::move(*plugin), deadline_)
                             : plugin.error();
