@@ -1,5 +1,6 @@
 #include "syslog_output.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "runnel/batch.h"
@@ -82,7 +83,7 @@ WriteResult SyslogOutput::Write(const Batch& batch) {
   }
   if (Status open = datagram_->Open(); !open.ok()) {
     RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10)) << open.message();
-    return WriteResult::Retry(open.message());
+    return RetryLater(open.message());
   }
   if (Status s = Encode(batch, false); !s.ok()) {
     return WriteResult::Rejected(s.message());
@@ -98,11 +99,11 @@ WriteResult SyslogOutput::WriteStream(const Batch& batch) {
   Result<bool> fresh = stream_->EnsureConnected();
   if (!fresh) {
     RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10)) << fresh.error().message();
-    return WriteResult::Retry(fresh.error().message());
+    return RetryLater(fresh.error().message());
   }
   if (*fresh) {
     if (Status s = Resend(); !s.ok()) {
-      return WriteResult::Retry("sending again what the last connection had: " + s.message());
+      return RetryLater("sending again what the last connection had: " + s.message());
     }
   }
   auto bytes = std::make_shared<const std::string>(payload_);
@@ -110,9 +111,10 @@ WriteResult SyslogOutput::WriteStream(const Batch& batch) {
     RUNNEL_LOG_EVERY(kWarn, id_, std::chrono::seconds(10))
         << "connection to " << config_.host << ":" << config_.port << " lost: " << s.message()
         << "; the batch is sent again";
-    return WriteResult::Retry(s.message());
+    return RetryLater(s.message());
   }
   Remember(std::move(bytes), batch.count, Clock::now());
+  next_wait_ = kFirstWait;
   return WriteResult::Delivered();
 }
 
@@ -150,6 +152,12 @@ void SyslogOutput::Remember(std::shared_ptr<const std::string> bytes, uint32_t c
     recent_bytes_ -= recent_.front().bytes->size();
     recent_.pop_front();
   }
+}
+
+WriteResult SyslogOutput::RetryLater(std::string reason) {
+  const std::chrono::milliseconds wait = next_wait_;
+  next_wait_ = std::min(next_wait_ * 2, config_.retry_max);
+  return WriteResult::Retry(std::move(reason), wait);
 }
 
 void SyslogOutput::Stop() {

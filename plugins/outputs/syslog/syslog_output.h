@@ -60,6 +60,8 @@ class SyslogOutput final : public Output {
   // previous one broke.
   Status Resend();
   void Remember(std::shared_ptr<const std::string> bytes, uint32_t count, Clock::time_point now);
+  // A Retry after the next wait of the connection backoff (100ms doubling up to retry_max).
+  WriteResult RetryLater(std::string reason);
 
   const SyslogOutputConfig config_;
   const std::string id_;
@@ -71,6 +73,8 @@ class SyslogOutput final : public Output {
   std::string payload_;  // scratch: one batch's frames
   std::deque<Sent> recent_;
   uint64_t recent_bytes_ = 0;
+  std::chrono::milliseconds next_wait_{kFirstWait};
+  static constexpr std::chrono::milliseconds kFirstWait{100};
 };
 
 }  // namespace runnel::plugins::syslog_output

@@ -122,6 +122,11 @@ Schema SyslogOutputSchema() {
                 "connection (at most 16 MiB of it): fewer losses, some duplicates (counted in "
                 "syslog_output_resent_events_total). \"0s\" sends nothing again.")
       .Range(0, 600'000)
+      .Optional("retry_max", FieldType::kDuration, "\"5s\"",
+                "tcp: while the server cannot be reached or the connection keeps breaking, the "
+                "batch is retried after 100ms, doubling up to this; the disk buffer (or the "
+                "memory queue) holds what arrives meanwhile.")
+      .Range(100, 3'600'000)
       .Optional("facility", FieldType::kString, "\"user\"",
                 "The facility of a record without a valid facility_key field: a name (kern, user, "
                 "mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, ntp, "
@@ -195,6 +200,7 @@ Result<SyslogOutputConfig> ParseSyslogOutputConfig(const ConfigNode& node) {
   c.connect_timeout = node.GetDuration("connect_timeout");
   c.write_timeout = node.GetDuration("write_timeout");
   c.resend_window = node.GetDuration("resend_window");
+  c.retry_max = node.GetDuration("retry_max");
   FieldMapping& f = c.fields;
   f.facility = ParseFacility(node.GetString("facility"));
   if (f.facility < 0) {

@@ -55,6 +55,8 @@ struct SyslogOutputConfig {
   // tcp: what was written this long before a connection was found broken is sent again on the
   // next one (0: nothing is); at most kResendMaxBytes of it is kept.
   std::chrono::milliseconds resend_window{2'000};
+  // tcp: the longest wait between two connection attempts (they start at 100ms and double).
+  std::chrono::milliseconds retry_max{5'000};
   FieldMapping fields;
   net::TlsConfig tls;
 };
