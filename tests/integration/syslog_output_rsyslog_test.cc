@@ -144,6 +144,26 @@ TEST_F(SyslogOutputRsyslogTest, Rfc5424OverTls) {
             k5424);
 }
 
+TEST_F(SyslogOutputRsyslogTest, TlsWithAnUntrustedServerIsARetry) {
+  if (!HaveRsyslogOssl()) {
+    GTEST_SKIP() << kRsyslogOssl
+                 << " not found (Debian package rsyslog-openssl; packaging/deps installs it)";
+  }
+  TlsTestFiles files = MakeTlsTestFiles(dir_.path());
+  server_.Start(dir_, Input::kTls, 0, {files.ca_cert, files.server_cert, files.server_key});
+  ASSERT_FALSE(HasFatalFailure());
+  auto out = MakeOutput("port = " + std::to_string(server_.port()) +
+                        "\ntls.enabled = true\ntls.ca_file = \"" + files.other_ca_cert + "\"\n");
+  ASSERT_NE(out, nullptr);
+  WriteResult r = out->Write(Events());
+  EXPECT_EQ(r.kind, WriteResult::Kind::kRetry);
+  EXPECT_NE(r.reason.find("certificate verify failed"), std::string::npos) << r.reason;
+  EXPECT_EQ(Count("syslog_output_connect_failures_total"), 1u);
+  out->Stop();
+  server_.Stop();
+  EXPECT_EQ(server_.Lines().size(), 0u);
+}
+
 TEST_F(SyslogOutputRsyslogTest, Rfc3164OverTcp) {
   // RFC 3164 has no MSGID and no structured data; the TAG is cut to 32 characters. A message
   // without a TAG (no appname) has its first word taken for one by rsyslog, as RFC 3164 says.

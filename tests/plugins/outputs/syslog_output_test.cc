@@ -389,6 +389,36 @@ TEST_F(StreamTest, ServerDownIsARetry) {
   EXPECT_EQ(Count("syslog_output_connect_failures_total"), 1u);
 }
 
+TEST_F(StreamTest, AServerThatDoesNotReadTimesTheWriteOut) {
+  // Listening, never accepting nor reading: the connection is made (the kernel's backlog), and
+  // once both socket buffers are full the write makes no progress.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ASSERT_EQ(listen(fd, 8), 0);
+  auto out = Make("port = " + std::to_string(ntohs(a.sin_port)) +
+                  "\nwrite_timeout = \"300ms\"\nmax_message_bytes = \"64KiB\"\n");
+  Batch big;
+  BatchBuilder builder(&big);
+  const std::string text(60'000, 'x');
+  for (int i = 0; i < 1'000; ++i) {  // 60 MB: more than any loopback socket buffers
+    builder.BeginEntry(kTime, 1);
+    builder.writer().Str("message");
+    builder.writer().Str(text);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  WriteResult w = out->Write(big);
+  EXPECT_EQ(w.kind, WriteResult::Kind::kRetry);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_EQ(Count("syslog_output_connection_errors_total"), 1u);
+  EXPECT_EQ(w.retry_after, std::chrono::milliseconds(100));
+  close(fd);
+}
+
 TEST_F(StreamTest, AClosedConnectionSendsTheResendWindowAgain) {
   Receiver r;
   auto out = Make("port = " + std::to_string(r.port()) + "\n");
