@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "plugins/formats/syslog.h"
-#include "runnel/net/host_port.h"
 
 namespace runnel::plugins::syslog_output {
 namespace {
@@ -32,16 +31,30 @@ bool EqualsLower(std::string_view a, std::string_view lower) {
   return true;
 }
 
-// The key rows: which record field fills which part, and its default.
-constexpr std::array<std::pair<const char*, const char*>, 8> kKeys = {{
-    {"facility_key", "facility"},
-    {"severity_key", "severity"},
-    {"hostname_key", "hostname"},
-    {"appname_key", "appname"},
-    {"procid_key", "procid"},
-    {"msgid_key", "msgid"},
-    {"structured_data_key", "structured_data"},
-    {"message_key", "message"},
+// The key rows: the config key, the record field it names by default (the syslog input's),
+// and what the field gives.
+struct KeyRow {
+  const char* key;
+  const char* field;
+  const char* help;
+};
+constexpr std::array<KeyRow, 8> kKeys = {{
+    {"facility_key", "facility",
+     "The field that gives the facility: a name (\"local0\") or 0-23; an invalid one is "
+     "replaced by `facility` and counted."},
+    {"severity_key", "severity",
+     "The field that gives the severity: a name (\"err\", \"warn\", ...) or 0-7; an invalid "
+     "one is replaced by `severity` and counted."},
+    {"hostname_key", "hostname", "The field that gives HOSTNAME."},
+    {"appname_key", "appname", "The field that gives APP-NAME (RFC 3164: the TAG)."},
+    {"procid_key", "procid", "The field that gives PROCID (a string or an integer)."},
+    {"msgid_key", "msgid", "The field that gives MSGID (RFC 5424 only)."},
+    {"structured_data_key", "structured_data",
+     "The field that gives STRUCTURED-DATA (RFC 5424 only): a map of SD-ID to a map of "
+     "PARAM-NAME to value, as the syslog input writes it."},
+    {"message_key", "message",
+     "The field that gives MSG; e.g. \"log\" for tailed lines. A record without it is sent "
+     "without MSG."},
 }};
 
 }  // namespace
@@ -140,22 +153,11 @@ Schema SyslogOutputSchema() {
       .OptionalNoDefault("appname", FieldType::kString,
                          "The APP-NAME (RFC 3164: the TAG) of a record without an appname_key "
                          "field; by default none (\"-\", or no TAG).");
-  for (const auto& [key, field] : kKeys) {
-    std::string part = std::string(field) == "structured_data" ? "STRUCTURED-DATA (RFC 5424)"
-                       : std::string(field) == "message"       ? "MSG"
-                       : std::string(field) == "msgid"         ? "MSGID (RFC 5424)"
-                                                               : std::string(field);
-    std::string extra;
-    if (std::string(field) == "facility" || std::string(field) == "severity") {
-      extra = " (a name or a number; an invalid one is replaced by `" + std::string(field) +
-              "` and counted)";
-    } else if (std::string(field) == "structured_data") {
-      extra = " (a map of SD-ID to a map of PARAM-NAME to value, as the syslog input writes it)";
-    }
-    s.Optional(key, FieldType::kString, "\"" + std::string(field) + "\"",
-               "The record field that gives " + part + extra +
-                   "; \"\" reads none. The defaults are the syslog input's fields, so syslog in "
-                   "and syslog out round-trip.");
+  // Each names a record field; "" reads none (the fixed value above is then always used).
+  // The defaults are the syslog input's fields, so syslog in and syslog out round-trip.
+  for (const KeyRow& row : kKeys) {
+    s.Optional(row.key, FieldType::kString, "\"" + std::string(row.field) + "\"",
+               std::string(row.help) + " \"\" reads none.");
   }
   net::AddTlsFields(s, net::TlsRole::kClient);
   return s;
@@ -229,7 +231,7 @@ Result<SyslogOutputConfig> ParseSyslogOutputConfig(const ConfigNode& node) {
   std::string* keys[] = {&f.facility_key, &f.severity_key, &f.hostname_key,        &f.appname_key,
                          &f.procid_key,   &f.msgid_key,    &f.structured_data_key, &f.message_key};
   for (size_t i = 0; i < kKeys.size(); ++i) {
-    *keys[i] = node.GetString(kKeys[i].first);
+    *keys[i] = node.GetString(kKeys[i].key);
   }
   return c;
 }
