@@ -65,7 +65,7 @@ TEST(SyslogOutputOutageTest, NothingLostWhileRsyslogIsDownFor30Seconds) {
   ASSERT_TRUE(proc.has_value()) << proc.error().ToString();
 
   // Under load: lines reach rsyslog, then it stops for 30 s while the writer goes on.
-  ASSERT_TRUE(PollUntil([&] { return rsyslog.Lines().size() >= 4'000; }, std::chrono::seconds(30)))
+  ASSERT_TRUE(PollUntil([&] { return rsyslog.Lines().size() >= 10'000; }, std::chrono::seconds(30)))
       << LogTail(log);
   ASSERT_NO_FATAL_FAILURE(rsyslog.Stop());
   const size_t before = rsyslog.Lines().size();
