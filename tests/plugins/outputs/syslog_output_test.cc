@@ -196,6 +196,14 @@ TEST_F(EncoderTest, TruncatesAtACharacterBoundary) {
   EXPECT_EQ(metrics_.truncated->value(), 1u);
 }
 
+TEST_F(EncoderTest, UdpMessagesAreCutAt2048BytesByDefault) {
+  const std::string text(3'000, 'u');
+  const std::string msg =
+      Encode("mode = \"udp\"\n", [&](Event& e) { e.Set("message", Value::String(text)); });
+  EXPECT_EQ(msg, "<14>1 2023-11-14T22:13:20.123456Z machine - - - - " + std::string(1'998, 'u'));
+  EXPECT_EQ(metrics_.truncated->value(), 1u);
+}
+
 TEST_F(EncoderTest, RoundTripsThroughTheSyslogInputsScanner) {
   MsgpackWriter w(&sd_);
   w.MapHeader(1);
