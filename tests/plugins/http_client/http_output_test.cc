@@ -397,7 +397,7 @@ TEST_F(HttpOutputTest, SendsABearerToken) {
 TEST(HttpOutputTlsTest, DeliversOverTlsAndRefusesAnUnknownCa) {
   testing::TempDir dir;
   const testing::TlsTestFiles files = testing::MakeTlsTestFiles(dir.path());
-  HttpTestServer server({files.server_cert, files.server_key});
+  HttpTestServer server({files.server_cert, files.server_key, ""});
   MetricsRegistry metrics;
   Acks acks;
   Letters letters;
@@ -425,6 +425,38 @@ TEST(HttpOutputTlsTest, DeliversOverTlsAndRefusesAnUnknownCa) {
       << l[0].reason;
   EXPECT_EQ(
       metrics.GetCounter("http_requests_total", "outputs.h", "", {{"code", "error"}})->value(), 1u);
+}
+
+TEST(HttpOutputTlsTest, PresentsAClientCertificate) {
+  testing::TempDir dir;
+  const testing::TlsTestFiles files = testing::MakeTlsTestFiles(dir.path());
+  HttpTestServer server({files.server_cert, files.server_key, files.ca_cert});
+  MetricsRegistry metrics;
+  Acks acks;
+  Letters letters;
+  for (bool with_cert : {true, false}) {
+    HttpOptions o;
+    o.url = server.Url("/mtls");
+    o.tls_ca_file = files.ca_cert;
+    if (with_cert) {
+      o.tls_cert_file = files.client_cert;
+      o.tls_key_file = files.client_key;
+    }
+    o.retry_limit = 1;
+    PluginContext ctx;
+    ctx.id = "outputs.h";
+    ctx.metrics = &metrics;
+    ctx.component_metrics = ComponentMetrics::Create(metrics, "outputs.h");
+    ctx.dead_letters = &letters;
+    HttpOutput out(o, std::make_unique<LinesProtocol>(), ctx);
+    ASSERT_TRUE(out.Start().ok());
+    ASSERT_TRUE(out.Submit(MakeBatch("m", 1), AckHandle::Create(&acks, 1)).ok());
+    EXPECT_EQ(out.Flush(std::chrono::steady_clock::now() + kWait), 0u);
+  }
+  ASSERT_EQ(server.request_count(), 1u);  // only the one with the certificate got through
+  EXPECT_EQ(server.requests()[0].body, "m:0\n");
+  ASSERT_EQ(letters.letters().size(), 1u);
+  EXPECT_TRUE(letters.letters()[0].reason.starts_with("gave up after 1 attempts: "));
 }
 
 TEST(PerformBlockingTest, GetsAnAnswer) {
