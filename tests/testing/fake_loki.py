@@ -1,4 +1,4 @@
-#!/ usr / bin / python3
+#!/usr/bin/python3
 """A fake Loki for runnel's tests: the push API as Loki documents it, on 127.0.0.1.
 
 Loki itself is not packaged for Debian 12, so the loki output's tests talk to this server.
@@ -7,29 +7,23 @@ What it does, as Loki does:
     Content-Type: application/json  {"streams":[{"stream":{labels},"values":[["<ns>","<line>"]]}]}
                                     (Content-Encoding: gzip accepted)
     Content-Type: application/x-protobuf  a snappy block of logproto.PushRequest
-      streams(1) {
-  labels(1) '{a="b", c="d"}', entries(2) { timestamp(1){seconds(1), nanos(2)}, line(2) }
-}
-answers 204 when every entry was stored.A stream needs at least one label(400 otherwise).Per stream,
-    the ordering rule Loki has without unordered writes
-    : an entry older than the
-      stream's newest is ignored; an entry with the newest timestamp and the same line as the last stored
-      one is a duplicate,
-      dropped silently; the others are stored. When entries were
+      streams(1) { labels(1) '{a="b", c="d"}', entries(2) { timestamp(1) { seconds(1),
+      nanos(2) }, line(2) } }
+  answers 204 when every entry was stored. A stream needs at least one label (400 otherwise).
+  Per stream, the ordering rule Loki has without unordered writes: an entry older than the
+  stream's newest is ignored; an entry with the newest timestamp and the same line as the last
+  stored one is a duplicate, dropped silently; the others are stored. When entries were
   ignored the answer is 400, per stream with ignored entries (at most 10 listed):
     entry with timestamp <Go time> ignored, reason: 'entry out of order' for stream: {...},
     total ignored: <n> out of <m>
   The entries that were not ignored are stored all the same.
 What it adds for tests:
   --store FILE     stored entries as JSON lines {"stream","ts","line","tenant"}, appended and
-                   flushed before the answer;
-read back at start,
-    so a restarted fake keeps its streams(and their newest timestamps).POST / fake / fail
-    ? status = 429 &count = N &retry_after = S the next N pushes get that status.GET / fake
-                                             / stats {
-  "pushes" :.., "stored" :.., "ignored" :.., "duplicates" :.., "content_types" : { .. }
-}
-  --port 0 prints "listening on 127.0.0.1:<port>" on stdout.
+                   flushed before the answer; read back at start (a torn last line dropped),
+                   so a restarted fake keeps its streams and their newest timestamps.
+  POST /fake/fail?status=429&count=N&retry_after=S   the next N pushes get that status.
+  GET /fake/stats  {"pushes":..,"stored":..,"ignored":..,"duplicates":..,"content_types":{..}}
+  It prints "listening on 127.0.0.1:<port>" on stdout once it listens (--port 0: any port).
 """
 
 import argparse
@@ -53,6 +47,7 @@ MAX_RETURNED_ERRORS = 10
 
 
 def go_time(ns):
+    """Go's time.Time.String() of a UTC time: 2006-01-02 15:04:05.999999999 +0000 UTC."""
     sec, frac = divmod(ns, 1_000_000_000)
     text = datetime.datetime.fromtimestamp(sec, datetime.timezone.utc).strftime(
         "%Y-%m-%d %H:%M:%S")
@@ -84,6 +79,7 @@ def selector(labels):
 
 
 LABEL_RE = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"')
+ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"'}
 
 
 def parse_selector(text):
@@ -92,7 +88,6 @@ def parse_selector(text):
     if not text.startswith("{") or not text.endswith("}"):
         raise ValueError("labels must be in braces")
     body, pos, labels = text[1:-1], 0, {}
-    escapes = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"'}
     while pos < len(body):
         m = LABEL_RE.match(body, pos)
         if not m:
@@ -112,7 +107,7 @@ def parse_selector(text):
                     value.append(chr(int(body[pos + 2:pos + 4], 16)))
                     pos += 4
                     continue
-                value.append(escapes[nxt])
+                value.append(ESCAPES[nxt])
                 pos += 2
                 continue
             value.append(ch)
@@ -192,10 +187,11 @@ def store_line(stream, ts, line, tenant):
 
 def push(streams, tenant):
     """Applies Loki's ordering rule; returns the 400 body, or "" when nothing was ignored."""
-    errors = []
-    for labels, entries in streams:
+    for labels, _ in streams:
         if not labels:
             return "error at least one label pair is required per stream"
+    errors = []
+    for labels, entries in streams:
         sel = selector(labels)
         state = STREAMS.setdefault(sel, [-1, None])
         ignored = []
@@ -270,36 +266,50 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.reply(FAIL["status"], b"Ingestion rate limit exceeded (fake)\n", headers)
                 return
         try:
-      if ctype
-        == "application/x-protobuf" : streams =
-            decode_protobuf(snappy.uncompress(body))
-                elif ctype.startswith("application/json")
-            : if self.headers.get("Content-Encoding", "") == "gzip" : body =
-                gzip.decompress(body) streams = decode_json(body) else
-            : self.reply(415, b "unsupported Content-Type\n") return except Exception as e : #noqa
-            : BLE001-- any malformed body is the client's error self.reply(
-                  400, ("cannot decode the push request: %s\n" % e).encode()) return tenant =
-                    self.headers.get("X-Scope-OrgID", "") with LOCK : error =
-                        push(streams, tenant) if error
-            : self.reply(400, (error + "\n").encode(), [("Content-Type", "text/plain")]) else
-            : self.reply(204)
+            if ctype == "application/x-protobuf":
+                streams = decode_protobuf(snappy.uncompress(body))
+            elif ctype.startswith("application/json"):
+                if self.headers.get("Content-Encoding", "") == "gzip":
+                    body = gzip.decompress(body)
+                streams = decode_json(body)
+            else:
+                self.reply(415, b"unsupported Content-Type\n")
+                return
+        except Exception as e:  # noqa: BLE001 -- any malformed body is the client's error
+            self.reply(400, ("cannot decode the push request: %s\n" % e).encode())
+            return
+        tenant = self.headers.get("X-Scope-OrgID", "")
+        with LOCK:
+            error = push(streams, tenant)
+        if error:
+            self.reply(400, (error + "\n").encode(), [("Content-Type", "text/plain")])
+        else:
+            self.reply(204)
 
-                  def
-                  main()
-            : global STORE ap = argparse.ArgumentParser()
-                                    ap.add_argument("--port", type = int, default = 0)
-                                        ap.add_argument("--store", required = True) args =
-                            ap.parse_args() try : with open(args.store, "r+") as f:
+
+def load(path):
+    """Reads the store back; drops a torn last line (the fake was killed while writing it)."""
+    try:
+        with open(path, "rb+") as f:
             kept = 0
             for row in f:
-                if not row.endswith("\n"):
-                    break  # a torn last line: the fake was killed while writing it
-                kept += len(row.encode())
+                if not row.endswith(b"\n"):
+                    break
+                kept += len(row)
                 e = json.loads(row)
                 STREAMS[e["stream"]] = [int(e["ts"]), e["line"]]
             f.truncate(kept)
     except FileNotFoundError:
         pass
+
+
+def main():
+    global STORE
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--store", required=True)
+    args = ap.parse_args()
+    load(args.store)
     STORE = open(args.store, "a")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
