@@ -23,6 +23,10 @@ What it adds for tests:
                    so a restarted fake keeps its streams and their newest timestamps.
   POST /fake/fail?status=429&count=N&retry_after=S   the next N pushes get that status.
   GET /fake/stats  {"pushes":..,"stored":..,"ignored":..,"duplicates":..,"content_types":{..}}
+  --unordered      Loki's unordered writes (its default since 2.4) instead of the ordering
+                   rule: an entry is ignored only when older than the stream's newest minus
+                   one hour (max_chunk_age / 2), with reason 'entry too far behind, ...'; an
+                   entry with the timestamp and line of one already stored is a duplicate.
   It prints "listening on 127.0.0.1:<port>" on stdout once it listens (--port 0: any port).
 """
 
@@ -44,6 +48,9 @@ STATS = {"pushes": 0, "stored": 0, "ignored": 0, "duplicates": 0, "content_types
 FAIL = {"status": 0, "count": 0, "retry_after": ""}
 STORE = None
 MAX_RETURNED_ERRORS = 10
+UNORDERED = False
+UNORDERED_WINDOW_NS = 3600 * 1_000_000_000
+SEEN = {}  # --unordered: selector -> set of (ts, line) stored
 
 
 def go_time(ns):
@@ -54,6 +61,11 @@ def go_time(ns):
     if frac:
         text += "." + ("%09d" % frac).rstrip("0")
     return text + " +0000 UTC"
+
+
+def rfc3339(ns):
+    return datetime.datetime.fromtimestamp(ns // 1_000_000_000, datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
 
 
 def quote(value):
@@ -194,22 +206,39 @@ def push(streams, tenant):
     for labels, entries in streams:
         sel = selector(labels)
         state = STREAMS.setdefault(sel, [-1, None])
+        seen = SEEN.setdefault(sel, set())
         ignored = []
         for ts, line in entries:
-            if ts < state[0]:
+            if UNORDERED:
+                if ts < state[0] - UNORDERED_WINDOW_NS:
+                    ignored.append(ts)
+                    continue
+                if (ts, line) in seen:
+                    STATS["duplicates"] += 1
+                    continue
+                seen.add((ts, line))
+                if ts >= state[0]:
+                    state[0], state[1] = ts, line
+            elif ts < state[0]:
                 ignored.append(ts)
                 continue
-            if ts == state[0] and line == state[1]:
+            elif ts == state[0] and line == state[1]:
                 STATS["duplicates"] += 1
                 continue
-            state[0], state[1] = ts, line
+            else:
+                state[0], state[1] = ts, line
             store_line(sel, ts, line, tenant)
             STATS["stored"] += 1
         STATS["ignored"] += len(ignored)
         if ignored:
             for ts in ignored[:MAX_RETURNED_ERRORS]:
-                errors.append("entry with timestamp %s ignored, reason: 'entry out of order' "
-                              "for stream: %s," % (go_time(ts), sel))
+                reason = "entry out of order"
+                if UNORDERED:
+                    reason = ("entry too far behind, entry timestamp is: %s, oldest acceptable "
+                              "timestamp is: %s" % (rfc3339(ts),
+                                                    rfc3339(state[0] - UNORDERED_WINDOW_NS)))
+                errors.append("entry with timestamp %s ignored, reason: '%s' for stream: %s," %
+                              (go_time(ts), reason, sel))
             errors.append("total ignored: %d out of %d" % (len(ignored), len(entries)))
     STORE.flush()
     return "\n".join(errors)
@@ -297,18 +326,24 @@ def load(path):
                     break
                 kept += len(row)
                 e = json.loads(row)
-                STREAMS[e["stream"]] = [int(e["ts"]), e["line"]]
+                ts = int(e["ts"])
+                state = STREAMS.setdefault(e["stream"], [-1, None])
+                if ts >= state[0]:
+                    state[0], state[1] = ts, e["line"]
+                SEEN.setdefault(e["stream"], set()).add((ts, e["line"]))
             f.truncate(kept)
     except FileNotFoundError:
         pass
 
 
 def main():
-    global STORE
+    global STORE, UNORDERED
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--store", required=True)
+    ap.add_argument("--unordered", action="store_true")
     args = ap.parse_args()
+    UNORDERED = args.unordered
     load(args.store)
     STORE = open(args.store, "a")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
