@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "plugins/outputs/loki/loki_config.h"
 #include "tests/testing/fake_loki.h"
 #include "tests/testing/load_config.h"
 #include "tests/testing/temp_dir.h"
@@ -220,6 +221,14 @@ TEST_F(LokiOutputTest, EventsWithoutLabelsOrLineAreDeadLettered) {
   EXPECT_EQ(l[0].positions, std::vector<uint32_t>{0});
   EXPECT_EQ(l[0].reason, "no field 'msg' for the line");
   EXPECT_EQ(loki_.Stats().substr(0, 13), "{\"pushes\": 0,");
+}
+
+TEST(LokiConfigTest, PushUrlAppendsThePushPathOnce) {
+  EXPECT_EQ(plugins::loki::PushUrl("http://loki:3100"), "http://loki:3100/loki/api/v1/push");
+  EXPECT_EQ(plugins::loki::PushUrl("http://loki:3100/"), "http://loki:3100/loki/api/v1/push");
+  EXPECT_EQ(plugins::loki::PushUrl("https://gw/tenant-a/"), "https://gw/tenant-a/loki/api/v1/push");
+  EXPECT_EQ(plugins::loki::PushUrl("http://loki:3100/loki/api/v1/push"),
+            "http://loki:3100/loki/api/v1/push");
 }
 
 TEST_F(LokiOutputTest, ConfigErrorsNameTheKey) {
