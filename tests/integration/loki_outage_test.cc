@@ -1,6 +1,6 @@
 // Nothing lost when Loki is down for 30 s under load: runnel-aggregator (its loki output on the
 // default disk buffer) tails two files written at a steady pace, one Loki stream per file
-// (2,000 lines a second each),
+// (1,500 lines a second each),
 // into the fake Loki (tests/testing/fake_loki.py: Loki is not packaged for Debian 12). The
 // fake is killed (SIGKILL) for 30 s while the files keep growing, then started again on the
 // same port with what it had stored. Afterwards it holds every line of both files exactly
@@ -32,7 +32,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr int kLinesPerSecond = kUnderAsan ? 500 : 2'000;  // per file
+constexpr int kLinesPerSecond = kUnderAsan ? 500 : 1'500;  // per file
 constexpr auto kOutage = seconds(30);
 
 // Two tail inputs, one per file: the files start with the same bytes (CrashLine(1)), which
