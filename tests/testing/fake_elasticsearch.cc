@@ -118,6 +118,7 @@ struct FakeElasticsearch::Answer {
   std::string body;
   net::HttpHeaders headers{};
   bool close = false;
+  bool drop = false;  // close the connection without answering
 };
 
 struct FakeElasticsearch::Session {
@@ -169,6 +170,11 @@ struct FakeElasticsearch::Session {
         keep_alive = parse.request.keep_alive && !answer.close;
         buffer.erase(0, parse.consumed);
         continued = false;
+        if (answer.drop) {
+          connection->Close(OkStatus());
+          buffer.clear();
+          return;
+        }
       }
       net::HttpResponse response;
       response.status = answer.status;
@@ -258,6 +264,10 @@ FakeElasticsearch::Answer FakeElasticsearch::Handle(
       fail_retry_after_ = static_cast<int>(number("retry_after"));
       return {200, "{\"acknowledged\":true}"};
     }
+    if (path == "/_fake/drop_responses" && write) {
+      drop_responses_ += number("count");
+      return {200, "{\"acknowledged\":true}"};
+    }
     if (path == "/_fake/reject_items" && write) {
       store_.RejectNextItems(number("count"));
       return {200, "{\"acknowledged\":true}"};
@@ -321,7 +331,13 @@ FakeElasticsearch::Answer FakeElasticsearch::Handle(
     if (reply.status == 200 && query.contains("filter_path")) {
       reply.body = fake_es::FilterPath(reply.body, query["filter_path"]);
     }
-    return {reply.status, std::move(reply.body)};
+    Answer a{reply.status, std::move(reply.body)};
+    if (reply.status == 200 && drop_responses_ > 0) {
+      --drop_responses_;
+      ++stats_.dropped_responses;
+      a.drop = true;
+    }
+    return a;
   }
   const std::string shards =
       "\"_shards\":{\"total\":1,\"successful\":1,\"skipped\":0,\"failed\":0}";
@@ -353,6 +369,11 @@ void FakeElasticsearch::FailNextRequests(uint64_t n, int status, int retry_after
   fail_requests_ += n;
   fail_status_ = status;
   fail_retry_after_ = retry_after_seconds;
+}
+
+void FakeElasticsearch::DropNextResponses(uint64_t n) {
+  std::lock_guard lock(mu_);
+  drop_responses_ += n;
 }
 
 void FakeElasticsearch::RejectNextItems(uint64_t n) {
@@ -390,7 +411,8 @@ std::string FakeElasticsearch::StatsJson() {
          n("bulk_requests", stats_.bulk_requests) + "," + n("gzip_requests", stats_.gzip_requests) +
          "," + n("failed_requests", stats_.failed_requests) + "," +
          n("unauthorized", stats_.unauthorized) + "," + n("too_large", stats_.too_large) + "," +
-         n("items", s.items) + "," + n("created", s.created) + "," + n("updated", s.updated) + "," +
+         n("dropped_responses", stats_.dropped_responses) + "," + n("items", s.items) + "," +
+         n("created", s.created) + "," + n("updated", s.updated) + "," +
          n("conflicts", s.conflicts) + "," + n("mapping_errors", s.mapping_errors) + "," +
          n("rejected_items", s.rejected_items) + "," + n("other_errors", s.other_errors) + "}";
 }

@@ -14,6 +14,8 @@
 //        requests get S (429: es_rejected_execution_exception, 503: cluster_block_exception,
 //        other: an internal error) with Retry-After when given
 //   POST /_fake/reject_items?count=N    the next N _bulk items get 429
+//   POST /_fake/drop_responses?count=N  the next N _bulk requests are carried out and their
+//        connection closed without an answer (a response lost on the way)
 //   GET  /_fake/stats                   the Store's counters and the requests seen, as JSON
 // A body larger than max_content_length is 413 (as http.max_content_length). With user,
 // api_key or bearer_token set, a request without one of them is 401 security_exception.
@@ -42,14 +44,15 @@ struct FakeElasticsearchOptions {
 };
 
 struct FakeRequestStats {
-  uint64_t requests = 0;          // every HTTP request
-  uint64_t bulk_requests = 0;     // _bulk requests, answered with anything
-  uint64_t gzip_requests = 0;     // _bulk bodies with Content-Encoding: gzip
-  uint64_t failed_requests = 0;   // answered by fail_requests
-  uint64_t unauthorized = 0;      // 401
-  uint64_t too_large = 0;         // 413
-  std::string last_content_type;  // of the last _bulk request
-  std::string last_target;        // its request target, query included
+  uint64_t requests = 0;           // every HTTP request
+  uint64_t bulk_requests = 0;      // _bulk requests, answered with anything
+  uint64_t gzip_requests = 0;      // _bulk bodies with Content-Encoding: gzip
+  uint64_t failed_requests = 0;    // answered by fail_requests
+  uint64_t unauthorized = 0;       // 401
+  uint64_t too_large = 0;          // 413
+  uint64_t dropped_responses = 0;  // carried out, answered by closing the connection
+  std::string last_content_type;   // of the last _bulk request
+  std::string last_target;         // its request target, query included
 };
 
 class FakeElasticsearch {
@@ -68,6 +71,8 @@ class FakeElasticsearch {
   void FailNextRequests(uint64_t n, int status, int retry_after_seconds = 0);
   // The next `n` _bulk items are refused with 429.
   void RejectNextItems(uint64_t n);
+  // The next `n` _bulk requests are carried out, then their connection is closed unanswered.
+  void DropNextResponses(uint64_t n);
 
   uint64_t Count(const std::string& index_pattern = "");
   std::vector<fake_es::StoredDoc> Documents(const std::string& index_pattern = "");
@@ -93,6 +98,7 @@ class FakeElasticsearch {
   uint64_t fail_requests_ = 0;
   int fail_status_ = 0;
   int fail_retry_after_ = 0;
+  uint64_t drop_responses_ = 0;
 };
 
 }  // namespace runnel::testing
