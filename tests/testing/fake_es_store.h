@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "runnel/status.h"
+#include "tests/testing/fake_es_filter.h"
 
 namespace runnel::testing::fake_es {
 
@@ -120,12 +121,5 @@ class Store {
   uint64_t seq_no_ = 0;
   int journal_fd_ = -1;
 };
-
-// Keeps of the JSON `json` only what `filter_path` (comma-separated paths of keys and '*',
-// arrays transparent, as Elasticsearch's filter_path) selects; "{}" when nothing.
-std::string FilterPath(std::string_view json, std::string_view filter_path);
-
-// Whether `name` matches the comma-separated '*' patterns of `pattern` ("" and "_all": all).
-bool IndexMatches(std::string_view pattern, std::string_view name);
 
 }  // namespace runnel::testing::fake_es
