@@ -208,6 +208,7 @@ Status FakeElasticsearch::Start() {
   opts.host = options_.host;
   opts.port = options_.port;
   opts.io_threads = 2;
+  opts.tls = options_.tls;
   opts.connection.component = "fake-elasticsearch";
   opts.connection.idle_timeout = std::chrono::minutes(5);
   auto server = net::TcpServer::Start(opts, [this](const std::shared_ptr<net::Connection>& conn) {
@@ -231,7 +232,7 @@ void FakeElasticsearch::Stop() {
 }
 
 std::string FakeElasticsearch::url() const {
-  return "http://" + options_.host + ":" + std::to_string(port_);
+  return (options_.tls ? "https://" : "http://") + options_.host + ":" + std::to_string(port_);
 }
 
 bool FakeElasticsearch::Authorized(

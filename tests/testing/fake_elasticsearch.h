@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "runnel/net/tcp_server.h"
+#include "runnel/net/tls.h"
 #include "tests/testing/fake_es_store.h"
 
 namespace runnel::testing {
@@ -41,6 +42,8 @@ struct FakeElasticsearchOptions {
   std::string password;
   std::string api_key;       // "ApiKey <api_key>" accepted
   std::string bearer_token;  // "Bearer <token>" accepted
+  // A TlsRole::kServer context: HTTPS (url() then says https://); null: plain HTTP.
+  std::shared_ptr<const net::TlsContext> tls{};
 };
 
 struct FakeRequestStats {
@@ -65,7 +68,7 @@ class FakeElasticsearch {
   Status Start();
   void Stop();
   uint16_t port() const { return port_; }
-  std::string url() const;  // "http://127.0.0.1:<port>"
+  std::string url() const;  // "http://127.0.0.1:<port>" (https:// with tls)
 
   // The next `n` _bulk requests are answered with `status` (429, 503, ...).
   void FailNextRequests(uint64_t n, int status, int retry_after_seconds = 0);

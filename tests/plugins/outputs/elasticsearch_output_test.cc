@@ -12,6 +12,7 @@
 
 #include "tests/testing/fake_elasticsearch.h"
 #include "tests/testing/load_config.h"
+#include "tests/testing/tls_certs.h"
 
 namespace runnel {
 namespace {
@@ -298,6 +299,31 @@ TEST_F(EsOutputTest, BadCredentialsAreRetriedNotDeadLettered) {
   ASSERT_TRUE(acks_.WaitFor(1));
   EXPECT_EQ(acks_.outcomes()[1], AckOutcome::kCancelled);
   EXPECT_EQ(es_->Count(), 0u);
+}
+
+TEST_F(EsOutputTest, HttpsWithBasicAuthentication) {
+  testing::TlsTestFiles certs = testing::MakeTlsTestFiles(dir_.path());
+  net::TlsConfig server_tls = net::TlsConfig::Defaults(net::TlsRole::kServer);
+  server_tls.enabled = true;
+  server_tls.cert_file = certs.server_cert;
+  server_tls.key_file = certs.server_key;
+  auto ctx = net::TlsContext::Create(server_tls, net::TlsRole::kServer);
+  ASSERT_TRUE(ctx.has_value()) << ctx.error().message();
+  FakeElasticsearchOptions options = WithSeqAsLong();
+  options.tls = *ctx;
+  options.user = "runnel";
+  options.password = "s3cret";
+  StartFake(options);
+  EXPECT_TRUE(es_->url().starts_with("https://127.0.0.1:"));
+  auto out = MakeStarted("auth.user = \"runnel\"\nauth.password = \"s3cret\"\ntls.ca_file = \"" +
+                         certs.ca_cert + "\"\n");
+  ASSERT_NE(out, nullptr);
+  Submit(*out, MakeBatch(0, 5), 1);
+  ASSERT_TRUE(acks_.WaitFor(1));
+  EXPECT_EQ(acks_.outcomes()[1], AckOutcome::kDelivered);
+  EXPECT_EQ(es_->Count(), 5u);
+  EXPECT_EQ(es_->request_stats().unauthorized, 0u);
+  out->Stop();
 }
 
 TEST_F(EsOutputTest, ARequestTooLargeIsDeadLetteredSayingWhatToChange) {
