@@ -87,8 +87,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     record["body"] = body.decode("utf-8")
                 except UnicodeDecodeError:
                     record["body_hex"] = body.hex()
-                with open(ARGS.out, "a", encoding="utf-8") as f:
-                    f.write(json.dumps(record) + "\n")
+                append_record(json.dumps(record) + "\n")
             if ARGS.count_file and 200 <= status < 300:
                 STATE["requests"] += 1
                 STATE["events"] += body.count(b"\n") if body.endswith(b"\n") else \
@@ -112,7 +111,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_PUT = do_POST
 
 
+def append_record(line):
+    """Appends one record with one write(2) call, so a kill leaves it whole or torn at the end."""
+    data = line.encode("utf-8")
+    fd = os.open(ARGS.out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)
+
+
+def drop_torn_record():
+    """A record cut by a kill belongs to a request that was never answered (records are written
+    before the reply), so the client sends it again: drop it, as a store drops a torn write."""
+    if not ARGS.out or not os.path.exists(ARGS.out):
+        return
+    with open(ARGS.out, "rb+") as f:
+        data = f.read()
+        if data and not data.endswith(b"\n"):
+            f.truncate(data.rfind(b"\n") + 1)
+
+
 def main():
+    drop_torn_record()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
     server.daemon_threads = True
     if ARGS.port_file:
