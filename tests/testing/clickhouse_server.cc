@@ -99,7 +99,7 @@ RawHttpAnswer RawHttpPost(uint16_t port, std::string_view target, std::string_vi
     ::close(fd);
     return answer;
   }
-  std::string request = "POST " + std::string(target) +
+  std::string request = std::string(body.empty() ? "GET " : "POST ") + std::string(target) +
                         " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: " +
                         std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
   size_t sent = 0;

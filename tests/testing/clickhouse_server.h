@@ -67,7 +67,8 @@ class ClickHouseServer {
   std::chrono::milliseconds last_start_{0};
 };
 
-// One HTTP/1.0 request to 127.0.0.1:port; the status (0: no answer) and the body.
+// One HTTP/1.0 request to 127.0.0.1:port (GET when `body` is empty, else POST); the status
+// (0: no answer), the header lines and the body.
 struct RawHttpAnswer {
   int status = 0;
   std::string headers;

@@ -9,6 +9,8 @@ using http_client::Event;
 using http_client::Outcome;
 using http_client::Response;
 
+constexpr std::chrono::milliseconds kResendRest{1};
+
 uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ull;
@@ -108,6 +110,8 @@ Outcome ClickHouseProtocol::Classify(std::span<const Event> events, const Respon
       }
       outcome.events[static_cast<size_t>(error->row - 1)] = {Outcome::Kind::kRejected,
                                                               std::move(reason)};
+      // Nothing is wrong with the others: send them again at once, not after a backoff.
+      outcome.retry_after = kResendRest;
       return outcome;
     }
     case ErrorClass::kOther:

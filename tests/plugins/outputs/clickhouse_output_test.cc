@@ -146,6 +146,10 @@ class ClickHouseOutputTest : public ::testing::Test {
       "table = \"logs\"\ncolumns = { message = \"log\", n = \"n\", host = \"host\" }\n"
       "batch_timeout = \"50ms\"\nretry_initial = \"50ms\"\nretry_max = \"500ms\"\n";
 
+  uint64_t Requests(const std::string& code) {
+    return metrics_.GetCounter("http_requests_total", "outputs.ch", "", {{"code", code}})->value();
+  }
+
   std::string Rows() {
     Result<std::string> r = server_.Query(kRowsQuery);
     return r.has_value() ? *r : r.error().message();
@@ -219,6 +223,10 @@ TEST_F(ClickHouseOutputTest, BadRowsAreDeadLetteredAloneAndTheRestInserted) {
   EXPECT_EQ(server_.Count("default.logs"), 8);
   EXPECT_EQ(Rows(), ExpectedRows(0, 2) + ExpectedRows(4, 6) + ExpectedRows(8, 9));
   std::vector<CapturedDeadLetters::Letter> letters = dead_letters_.letters();
+  ASSERT_EQ(letters.size(), 2u);
+  // Row 4 of the first request (position 3); row 7 of the second, which lacks position 3.
+  EXPECT_TRUE(letters[0].reason.ends_with("(at row 4)")) << letters[0].reason;
+  EXPECT_TRUE(letters[1].reason.ends_with("(at row 7)")) << letters[1].reason;
   std::vector<uint32_t> positions;
   for (const auto& l : letters) {
     positions.insert(positions.end(), l.positions.begin(), l.positions.end());
@@ -227,6 +235,9 @@ TEST_F(ClickHouseOutputTest, BadRowsAreDeadLetteredAloneAndTheRestInserted) {
   }
   std::sort(positions.begin(), positions.end());
   EXPECT_EQ(positions, (std::vector<uint32_t>{3, 7}));
+  // The cost of finding them: one request more per bad row (10 rows, then 9, then 8).
+  EXPECT_EQ(Requests("500"), 2u);
+  EXPECT_EQ(Requests("200"), 1u);
 }
 
 TEST_F(ClickHouseOutputTest, StartFailsNamingTheMissingTableOrColumn) {
@@ -304,9 +315,7 @@ TEST_F(ClickHouseOutputTest, AuthenticatesAndNamesAWrongPassword) {
 // an insert the server committed just before it died, whose answer never came, is inserted
 // again: at most the requests in flight at the kill (max_in_flight x batch_max_events rows).
 TEST_F(ClickHouseOutputTest, ServerKilledAndRestartedLosesNothing) {
-  auto out = Make(Url() + kMapping + "batch_max_events = 200
-max_in_flight = 4
-");
+  auto out = Make(Url() + kMapping + "batch_max_events = 200\nmax_in_flight = 4\n");
   ASSERT_TRUE(out.has_value());
   ASSERT_TRUE((*out)->Start().ok());
   constexpr int kBatches = 60;
