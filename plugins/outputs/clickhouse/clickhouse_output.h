@@ -5,6 +5,7 @@
 // (http_client::HttpOutput) with a ClickHouseProtocol. Every other call goes to the engine.
 // Start errors: the table or a mapped column is missing (naming it), or the server cannot be
 // reached while require_server is on.
+// The PluginContext is copied at creation (the engine is made at Start).
 // Thread-safety: as any output (core's worker thread; Cancel from any thread).
 
 #include <memory>
@@ -30,7 +31,7 @@ class ClickHouseOutput final : public Output {
 
  private:
   ClickHouseConfig config_;
-  PluginContext& ctx_;
+  PluginContext ctx_;  // a copy: the one given at creation does not outlive it
   std::unique_ptr<http_client::HttpOutput> engine_;
 };
 
