@@ -41,13 +41,22 @@ std::string Line(int seq) {
 }
 
 std::string Config(const std::string& root, const std::string& log, const std::string& url) {
-  return "data_dir = \"" + root + "/data\"\n"
-         "[inputs.app]\ntype = \"tail\"\npaths = [\"" + log + "\"]\n"
+  return "data_dir = \"" + root +
+         "/data\"\n"
+         "[inputs.app]\ntype = \"tail\"\npaths = [\"" +
+         log +
+         "\"]\n"
          "refresh_interval = \"100ms\"\npoll_interval = \"20ms\"\n"
-         "[outputs.ch]\ntype = \"clickhouse\"\ninputs = [\"app\"]\nurl = \"" + url + "\"\n"
+         "[outputs.ch]\ntype = \"clickhouse\"\ninputs = [\"app\"]\nurl = \"" +
+         url +
+         "\"\n"
          "table = \"lines\"\ncolumns = { message = \"log\" }\n"
-         "batch_max_events = " + std::to_string(kBatchMaxEvents) + "\n"
-         "max_in_flight = " + std::to_string(kMaxInFlight) + "\n"
+         "batch_max_events = " +
+         std::to_string(kBatchMaxEvents) +
+         "\n"
+         "max_in_flight = " +
+         std::to_string(kMaxInFlight) +
+         "\n"
          "batch_timeout = \"200ms\"\nretry_initial = \"100ms\"\nretry_max = \"2s\"\n"
          "timeout = \"5s\"\nconnect_timeout = \"1s\"\n";
 }
@@ -143,9 +152,7 @@ TEST(ClickHouseOutage, ServerDownFor30sUnderLoadLosesNothing) {
   std::printf("lines: %d written, %d at the kill, %d during the 30 s outage\n", total, at_kill,
               at_restart - at_kill);
 
-  auto distinct = [&] {
-    return Number(server, "SELECT uniqExact(message) FROM default.lines");
-  };
+  auto distinct = [&] { return Number(server, "SELECT uniqExact(message) FROM default.lines"); };
   const bool all = WaitUntil([&] { return distinct() >= total; }, seconds(45));
   const auto caught_up = Clock::now();
   ASSERT_TRUE(all) << "distinct rows " << distinct() << " of " << total << "\n"
@@ -160,8 +167,9 @@ TEST(ClickHouseOutage, ServerDownFor30sUnderLoadLosesNothing) {
 
   // Every sequence number from 0 to total-1, each with its exact text.
   EXPECT_EQ(distinct(), total);
-  EXPECT_EQ(Number(server, "SELECT uniqExact(toUInt32(substring(message, 1, 8))) FROM "
-                           "default.lines"),
+  EXPECT_EQ(Number(server,
+                   "SELECT uniqExact(toUInt32(substring(message, 1, 8))) FROM "
+                   "default.lines"),
             total);
   EXPECT_EQ(Number(server, "SELECT max(toUInt32(substring(message, 1, 8))) FROM default.lines"),
             total - 1);

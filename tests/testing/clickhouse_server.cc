@@ -32,8 +32,8 @@ std::string ConfigXml(const std::string& dir, uint16_t http_port, uint16_t tcp_p
          "</tcp_port>\n"
          "  <listen_host>127.0.0.1</listen_host>\n"
          "  <path>" +
-         dir + "/data/</path>\n  <tmp_path>" + dir + "/tmp/</tmp_path>\n  <user_files_path>" +
-         dir + "/user_files/</user_files_path>\n  <format_schema_path>" + dir +
+         dir + "/data/</path>\n  <tmp_path>" + dir + "/tmp/</tmp_path>\n  <user_files_path>" + dir +
+         "/user_files/</user_files_path>\n  <format_schema_path>" + dir +
          "/format_schemas/</format_schema_path>\n"
          "  <users_config>" +
          dir +
@@ -99,9 +99,10 @@ RawHttpAnswer RawHttpPost(uint16_t port, std::string_view target, std::string_vi
     ::close(fd);
     return answer;
   }
-  std::string request = std::string(body.empty() ? "GET " : "POST ") + std::string(target) +
-                        " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+  std::string request =
+      std::string(body.empty() ? "GET " : "POST ") + std::string(target) +
+      " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n" + std::string(body);
   size_t sent = 0;
   while (sent < request.size()) {
     ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
@@ -174,8 +175,7 @@ Status ClickHouseServer::Start(std::chrono::milliseconds timeout) {
       return Unavailable("clickhouse-server exited: " + Logs());
     }
     if (RawHttpPost(http_port_, "/ping", "", std::chrono::seconds(2)).body == "Ok.\n") {
-      last_start_ =
-          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+      last_start_ = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
       return OkStatus();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling interval
@@ -203,8 +203,7 @@ Result<std::string> ClickHouseServer::Query(std::string_view sql) {
     return Err(Unavailable("no answer from clickhouse-server"));
   }
   if (answer.status != 200) {
-    return Err(InvalidArgument(
-                      "HTTP " + std::to_string(answer.status) + ": " + answer.body));
+    return Err(InvalidArgument("HTTP " + std::to_string(answer.status) + ": " + answer.body));
   }
   return answer.body;
 }

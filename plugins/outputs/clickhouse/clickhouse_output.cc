@@ -18,8 +18,8 @@ Status ClickHouseOutput::Start() {
     info = std::move(*fetched);
     RUNNEL_RETURN_IF_ERROR(ResolveMapping(info, &config_));
     RUNNEL_LOG(kInfo, ctx_.id) << "ClickHouse " << info.version << " at " << config_.http.url
-                               << ": table " << config_.database << "." << config_.table
-                               << " has " << info.columns.size() << " columns; "
+                               << ": table " << config_.database << "." << config_.table << " has "
+                               << info.columns.size() << " columns; "
                                << (config_.dedupe_token && info.has_dedupe_token()
                                        ? "inserts carry insert_deduplication_token"
                                        : "no insert_deduplication_token (the server has none "

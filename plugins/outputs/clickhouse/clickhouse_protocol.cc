@@ -21,8 +21,8 @@ uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
 }
 
 std::string BuildInsertUrl(const ClickHouseConfig& config, const RowEncoder& encoder) {
-  std::string sql = "INSERT INTO " + QuoteIdentifier(config.database) + "." +
-                    QuoteIdentifier(config.table);
+  std::string sql =
+      "INSERT INTO " + QuoteIdentifier(config.database) + "." + QuoteIdentifier(config.table);
   std::string columns = encoder.ColumnList();
   if (!columns.empty()) {
     sql += " " + columns;
@@ -109,7 +109,7 @@ Outcome ClickHouseProtocol::Classify(std::span<const Event> events, const Respon
         e.reason = "sent again without a row ClickHouse rejected";
       }
       outcome.events[static_cast<size_t>(error->row - 1)] = {Outcome::Kind::kRejected,
-                                                              std::move(reason)};
+                                                             std::move(reason)};
       // Nothing is wrong with the others: send them again at once, not after a backoff.
       outcome.retry_after = kResendRest;
       return outcome;

@@ -100,9 +100,9 @@ void RowEncoder::AppendTime(EventTime time, std::string* out) {
       std::tm tm{};
       gmtime_r(&t, &tm);
       char buf[40];
-      int n = std::snprintf(buf, sizeof(buf), "\"%04d-%02d-%02d %02d:%02d:%02d\"",
-                            tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                            tm.tm_min, tm.tm_sec);
+      int n =
+          std::snprintf(buf, sizeof(buf), "\"%04d-%02d-%02d %02d:%02d:%02d\"", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
       out->append(buf, static_cast<size_t>(n));
       return;
     }

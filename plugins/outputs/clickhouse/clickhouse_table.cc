@@ -28,9 +28,9 @@ Result<std::string> RunQuery(const http_client::HttpOptions& http, const std::st
   }
   if (response.status != 200) {
     std::optional<ServerError> error = ParseServerError(response.body);
-    return Err(Unavailable("ClickHouse at " + http.url + " answered HTTP " +
-                           std::to_string(response.status) + " to \"" + sql + "\": " +
-                           (error ? DescribeError(*error) : response.body.substr(0, 300))));
+    return Err(Unavailable(
+        "ClickHouse at " + http.url + " answered HTTP " + std::to_string(response.status) +
+        " to \"" + sql + "\": " + (error ? DescribeError(*error) : response.body.substr(0, 300))));
   }
   return std::move(response.body);
 }
@@ -39,8 +39,8 @@ Result<std::string> RunQuery(const http_client::HttpOptions& http, const std::st
 
 ColumnInfo MakeColumnInfo(std::string name, std::string type) {
   ColumnInfo info{std::move(name), std::move(type), ColumnKind::kOther, 0};
-  std::string_view t = Unwrap(Unwrap(Unwrap(info.type, "LowCardinality"), "Nullable"),
-                              "LowCardinality");
+  std::string_view t =
+      Unwrap(Unwrap(Unwrap(info.type, "LowCardinality"), "Nullable"), "LowCardinality");
   if (t == "String" || t.starts_with("FixedString(")) {
     info.kind = ColumnKind::kString;
   } else if (t == "DateTime" || t.starts_with("DateTime(")) {
@@ -135,9 +135,9 @@ Result<ServerInfo> FetchServerInfo(const http_client::HttpOptions& http,
   std::tie(info.major, info.minor) = ParseVersion(version);
   RUNNEL_ASSIGN_OR_RETURN(
       std::string columns,
-      RunQuery(http, "SELECT name, type FROM system.columns WHERE database = " +
-                         QuoteLiteral(database) + " AND table = " + QuoteLiteral(table) +
-                         " FORMAT TabSeparated"));
+      RunQuery(http,
+               "SELECT name, type FROM system.columns WHERE database = " + QuoteLiteral(database) +
+                   " AND table = " + QuoteLiteral(table) + " FORMAT TabSeparated"));
   size_t pos = 0;
   while (pos < columns.size()) {
     size_t end = columns.find('\n', pos);
@@ -181,8 +181,9 @@ Status ResolveMapping(const ServerInfo& info, ClickHouseConfig* config) {
   }
   const ColumnInfo* time = find(config->time_column);
   if (time == nullptr) {
-    return InvalidArgument("time_column: column \"" + config->time_column +
-                           "\" does not exist" + where + " (time_column = \"\" leaves the "
+    return InvalidArgument("time_column: column \"" + config->time_column + "\" does not exist" +
+                           where +
+                           " (time_column = \"\" leaves the "
                            "event time out)");
   }
   if (config->time_format == TimeFormat::kAuto) {
@@ -192,9 +193,10 @@ Status ResolveMapping(const ServerInfo& info, ClickHouseConfig* config) {
       config->time_format = TimeFormat::kFractional;
       config->time_precision = time->precision;
     } else {
-      return InvalidArgument("time_format: \"auto\" needs a DateTime or DateTime64 column; "
-                             "time_column \"" + config->time_column + "\"" + where + " is " +
-                             time->type + " (set time_format)");
+      return InvalidArgument(
+          "time_format: \"auto\" needs a DateTime or DateTime64 column; "
+          "time_column \"" +
+          config->time_column + "\"" + where + " is " + time->type + " (set time_format)");
     }
   }
   return OkStatus();

@@ -1,8 +1,9 @@
 // The clickhouse output's configuration through the real loader: defaults, the mapping, and
 // errors that name the key.
+#include "plugins/outputs/clickhouse/clickhouse_config.h"
+
 #include <gtest/gtest.h>
 
-#include "plugins/outputs/clickhouse/clickhouse_config.h"
 #include "tests/testing/load_config.h"
 
 namespace runnel::plugins::clickhouse {
@@ -14,8 +15,10 @@ using testing::TempDir;
 class ClickHouseConfigTest : public ::testing::Test {
  protected:
   Result<ClickHouseConfig> Parse(const std::string& body) {
-    auto cfg = LoadToml(dir_, "[inputs.i]\ntype = \"generate\"\n[outputs.ch]\ntype = "
-                              "\"clickhouse\"\ninputs = [\"i\"]\n" + body);
+    auto cfg = LoadToml(dir_,
+                        "[inputs.i]\ntype = \"generate\"\n[outputs.ch]\ntype = "
+                        "\"clickhouse\"\ninputs = [\"i\"]\n" +
+                            body);
     if (!cfg.has_value()) {
       return Err(cfg.error());
     }
@@ -90,10 +93,8 @@ TEST_F(ClickHouseConfigTest, ErrorsNameTheKey) {
             "config.toml:7:12: outputs.ch (clickhouse): key 'settings': \"query\" is set by the "
             "output itself");
   EXPECT_NE(Error("").find("table"), std::string::npos) << Error("");
-  EXPECT_NE(Error("table = \"t\"\ntime_format = \"iso\"\n").find("time_format"),
-            std::string::npos);
-  EXPECT_NE(Error("table = \"t\"\ncompression = \"zstd\"\n").find("compression"),
-            std::string::npos)
+  EXPECT_NE(Error("table = \"t\"\ntime_format = \"iso\"\n").find("time_format"), std::string::npos);
+  EXPECT_NE(Error("table = \"t\"\ncompression = \"zstd\"\n").find("compression"), std::string::npos)
       << Error("table = \"t\"\ncompression = \"zstd\"\n");
 }
 

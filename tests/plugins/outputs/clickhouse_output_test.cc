@@ -2,6 +2,8 @@
 // temporary directory by the test: rows counted and read back with queries, the start-up
 // check, authentication, gzip bodies, bad rows dead-lettered alone, and a server killed and
 // restarted while batches keep coming. Skipped where clickhouse-server is not installed.
+#include "plugins/outputs/clickhouse/clickhouse_output.h"
+
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -9,7 +11,6 @@
 #include <mutex>
 #include <thread>
 
-#include "plugins/outputs/clickhouse/clickhouse_output.h"
 #include "tests/testing/clickhouse_server.h"
 #include "tests/testing/load_config.h"
 
@@ -131,7 +132,8 @@ class ClickHouseOutputTest : public ::testing::Test {
   Result<std::unique_ptr<Output>> Make(const std::string& body) {
     auto cfg = LoadToml(dir_, "data_dir = \"" + dir_.Path("data") +
                                   "\"\n[inputs.i]\ntype = \"generate\"\n[outputs.ch]\ntype = "
-                                  "\"clickhouse\"\ninputs = [\"i\"]\n" + body);
+                                  "\"clickhouse\"\ninputs = [\"i\"]\n" +
+                                  body);
     if (!cfg.has_value()) {
       return Err(cfg.error());
     }
@@ -206,8 +208,9 @@ TEST_F(ClickHouseOutputTest, AllFieldsWithoutMappingAndNestedValuesAsJsonText) {
   ASSERT_TRUE(acks_.WaitFor(1));
   EXPECT_EQ(acks_.Count(AckOutcome::kDelivered), 1u);
   (*out)->Stop();
-  EXPECT_EQ(server_.Query("SELECT toUnixTimestamp(timestamp), message, n, host, attrs FROM "
-                          "default.logs FORMAT TabSeparated")
+  EXPECT_EQ(server_
+                .Query("SELECT toUnixTimestamp(timestamp), message, n, host, attrs FROM "
+                       "default.logs FORMAT TabSeparated")
                 .value_or("error"),
             "1764810000\tnested\t0\t12\t{\"k\":\"v \\\\\"q\\\\\"\",\"list\":[1,false]}\n");
 }
@@ -230,7 +233,8 @@ TEST_F(ClickHouseOutputTest, BadRowsAreDeadLetteredAloneAndTheRestInserted) {
   std::vector<uint32_t> positions;
   for (const auto& l : letters) {
     positions.insert(positions.end(), l.positions.begin(), l.positions.end());
-    EXPECT_TRUE(l.reason.starts_with("ClickHouse error 27: Cannot parse input: expected ")) << l.reason;
+    EXPECT_TRUE(l.reason.starts_with("ClickHouse error 27: Cannot parse input: expected "))
+        << l.reason;
     EXPECT_NE(l.reason.find("(while read the value of key n)"), std::string::npos) << l.reason;
   }
   std::sort(positions.begin(), positions.end());
@@ -245,8 +249,7 @@ TEST_F(ClickHouseOutputTest, StartFailsNamingTheMissingTableOrColumn) {
   ASSERT_TRUE(out.has_value()) << out.error().message();
   Status s = (*out)->Start();
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
-  EXPECT_EQ(s.message(),
-            "ClickHouse table default.nope does not exist (at " + server_.url() + ")");
+  EXPECT_EQ(s.message(), "ClickHouse table default.nope does not exist (at " + server_.url() + ")");
 
   out = Make(Url() + "table = \"logs\"\ncolumns = { message = \"log\", level = \"severity\" }\n");
   ASSERT_TRUE(out.has_value());
@@ -337,8 +340,9 @@ TEST_F(ClickHouseOutputTest, ServerKilledAndRestartedLosesNothing) {
   ASSERT_TRUE(acks_.WaitFor(kBatches, std::chrono::seconds(60)));
   EXPECT_EQ(acks_.Count(AckOutcome::kDelivered), static_cast<size_t>(kBatches));
   (*out)->Stop();
-  EXPECT_EQ(server_.Query("SELECT uniqExact(n), min(n), max(n) FROM default.logs FORMAT "
-                          "TabSeparated")
+  EXPECT_EQ(server_
+                .Query("SELECT uniqExact(n), min(n), max(n) FROM default.logs FORMAT "
+                       "TabSeparated")
                 .value_or("error"),
             "6000\t0\t5999\n");
   const int64_t duplicates = server_.Count("default.logs") - 6000;

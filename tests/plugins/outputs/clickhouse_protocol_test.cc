@@ -1,10 +1,11 @@
 // The clickhouse output's protocol without a server: row JSON (exact bytes), column mapping,
 // time formats, the insert URL, the dedupe token, ClickHouse's error answers and their
 // classification, version parsing and the mapping check against a table's columns.
+#include "plugins/outputs/clickhouse/clickhouse_protocol.h"
+
 #include <gtest/gtest.h>
 
 #include "plugins/outputs/clickhouse/clickhouse_errors.h"
-#include "plugins/outputs/clickhouse/clickhouse_protocol.h"
 #include "plugins/outputs/clickhouse/clickhouse_rows.h"
 #include "plugins/outputs/clickhouse/clickhouse_table.h"
 
@@ -49,10 +50,14 @@ std::string Record() {
 }
 
 std::vector<ColumnInfo> Columns() {
-  return {MakeColumnInfo("timestamp", "DateTime"), MakeColumnInfo("msg", "String"),
-          MakeColumnInfo("n", "Int64"),           MakeColumnInfo("ok", "UInt8"),
-          MakeColumnInfo("f", "Float64"),          MakeColumnInfo("obj", "String"),
-          MakeColumnInfo("arr", "Array(String)"),  MakeColumnInfo("text", "LowCardinality(String)"),
+  return {MakeColumnInfo("timestamp", "DateTime"),
+          MakeColumnInfo("msg", "String"),
+          MakeColumnInfo("n", "Int64"),
+          MakeColumnInfo("ok", "UInt8"),
+          MakeColumnInfo("f", "Float64"),
+          MakeColumnInfo("obj", "String"),
+          MakeColumnInfo("arr", "Array(String)"),
+          MakeColumnInfo("text", "LowCardinality(String)"),
           MakeColumnInfo("num_text", "Nullable(String)")};
 }
 
@@ -80,14 +85,13 @@ TEST(ClickHouseRows, AllFieldsKeepTheirNamesAndStringColumnsTakeJsonText) {
 
 TEST(ClickHouseRows, MappedColumnsTakeTheirFieldsInRecordOrder) {
   ClickHouseConfig c = BaseConfig();
-  c.columns = {{"text", "msg"}, {"num_text", "n"}, {"obj", "obj"}, {"absent", "missing"},
-               {"f", "f"}, {"n", "n"}};
+  c.columns = {{"text", "msg"},       {"num_text", "n"}, {"obj", "obj"},
+               {"absent", "missing"}, {"f", "f"},        {"n", "n"}};
   EXPECT_EQ(Encode(c),
             "{\"timestamp\":1764810000,\"text\":\"hi \\\"x\\\"\",\"num_text\":\"-7\","
             "\"n\":-7,\"f\":1.5,\"obj\":\"{\\\"a\\\":[1,\\\"b\\\"]}\"}\n");
   RowEncoder encoder(c, Columns());
-  EXPECT_EQ(encoder.ColumnList(),
-            "(`timestamp`, `text`, `num_text`, `obj`, `absent`, `f`, `n`)");
+  EXPECT_EQ(encoder.ColumnList(), "(`timestamp`, `text`, `num_text`, `obj`, `absent`, `f`, `n`)");
 }
 
 TEST(ClickHouseRows, TimeFormats) {
@@ -202,7 +206,8 @@ TEST(ClickHouseProtocol, EncodeWritesOneLinePerEventAndRejectsUnreadableRecords)
             "{\"timestamp\":1764810002,\"msg\":\"hi \\\"x\\\"\"}\n");
   ASSERT_EQ(out.rejected.size(), 1u);
   EXPECT_EQ(out.rejected[0].first, 1u);
-  EXPECT_TRUE(out.rejected[0].second.starts_with("record cannot be read: ")) << out.rejected[0].second;
+  EXPECT_TRUE(out.rejected[0].second.starts_with("record cannot be read: "))
+      << out.rejected[0].second;
 }
 
 TEST(ClickHouseProtocol, DedupeTokenOnlyWhereTheServerHasIt) {
@@ -245,8 +250,7 @@ TEST(ClickHouseProtocol, DedupeTokenIsStableAndDependsOnIdsAndPositions) {
   std::span<const Event> first_two(a.events.data(), 2);
   std::span<const Event> last_two(a.events.data() + 1, 2);
   EXPECT_NE(ClickHouseProtocol::DedupeToken(first_two), ClickHouseProtocol::DedupeToken(last_two));
-  EXPECT_NE(ClickHouseProtocol::DedupeToken(first_two),
-            ClickHouseProtocol::DedupeToken(a.events));
+  EXPECT_NE(ClickHouseProtocol::DedupeToken(first_two), ClickHouseProtocol::DedupeToken(a.events));
 }
 
 constexpr char kParseError[] =
@@ -310,20 +314,23 @@ TEST(ClickHouseProtocol, ClassifyDeliveredRetriedRejected) {
   Outcome o = Classify(3, 0, "");
   EXPECT_EQ(o.kind, Outcome::Kind::kRetry);
   EXPECT_EQ(o.reason, "ClickHouse cannot be reached: Connection refused");
-  o = Classify(3, 500, "Code: 241, e.displayText() = DB::Exception: Memory limit (for query) "
-                        "exceeded, e.what() = DB::Exception\n");
+  o = Classify(3, 500,
+               "Code: 241, e.displayText() = DB::Exception: Memory limit (for query) "
+               "exceeded, e.what() = DB::Exception\n");
   EXPECT_EQ(o.kind, Outcome::Kind::kRetry);
   EXPECT_EQ(o.reason, "ClickHouse error 241: Memory limit (for query) exceeded");
-  o = Classify(3, 404, "Code: 60, e.displayText() = DB::Exception: Table default.nope doesn't "
-                        "exist., e.what() = DB::Exception\n");
+  o = Classify(3, 404,
+               "Code: 60, e.displayText() = DB::Exception: Table default.nope doesn't "
+               "exist., e.what() = DB::Exception\n");
   EXPECT_EQ(o.kind, Outcome::Kind::kRetry);
   EXPECT_EQ(o.reason,
             "ClickHouse error 60: Table default.nope doesn't exist. (retried until the server "
             "takes inserts)");
   EXPECT_EQ(Classify(3, 503, "overloaded").kind, Outcome::Kind::kRetry);
   EXPECT_EQ(Classify(3, 429, "").kind, Outcome::Kind::kRetry);
-  o = Classify(3, 404, "Code: 46, e.displayText() = DB::Exception: Unknown function x, "
-                        "e.what() = DB::Exception");
+  o = Classify(3, 404,
+               "Code: 46, e.displayText() = DB::Exception: Unknown function x, "
+               "e.what() = DB::Exception");
   EXPECT_EQ(o.kind, Outcome::Kind::kRejected);
   EXPECT_EQ(o.reason, "ClickHouse error 46: Unknown function x");
   o = Classify(3, 500, "Code: 46, e.displayText() = DB::Exception: odd, e.what() = x");
