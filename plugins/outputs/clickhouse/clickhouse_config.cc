@@ -48,11 +48,12 @@ Schema ClickHouseSchema() {
       .OptionalNoDefault("settings", FieldType::kStringMap,
                          "ClickHouse settings sent with every insert as URL parameters, e.g. "
                          "{ async_insert = \"1\" } on a server that has them.")
-      .Optional("dedupe_token", FieldType::kBool, "true",
-                "Send insert_deduplication_token (derived from the batch ids and positions of "
-                "the request's events, the same on every retry) when the server has it "
-                "(ClickHouse 22.2 and later; detected at start). It deduplicates a retried "
-                "insert only on Replicated tables or with non_replicated_deduplication_window.")
+      .Optional(
+          "dedupe_token", FieldType::kBool, "true",
+          "Send insert_deduplication_token (derived from the batch ids and positions of "
+          "the request's events, the same on every retry) when the server has it "
+          "(newer releases have it; system.settings is read at start). It deduplicates a retried "
+          "insert only on Replicated tables or with non_replicated_deduplication_window.")
       .Optional("require_server", FieldType::kBool, "true",
                 "At start the output asks the server its version and the table's columns. "
                 "true: a server that cannot be reached fails the start. false: the output "

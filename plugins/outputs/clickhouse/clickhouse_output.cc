@@ -20,7 +20,7 @@ Status ClickHouseOutput::Start() {
     RUNNEL_LOG(kInfo, ctx_.id) << "ClickHouse " << info.version << " at " << config_.http.url
                                << ": table " << config_.database << "." << config_.table << " has "
                                << info.columns.size() << " columns; "
-                               << (config_.dedupe_token && info.has_dedupe_token()
+                               << (config_.dedupe_token && info.has_dedupe_token
                                        ? "inserts carry insert_deduplication_token"
                                        : "no insert_deduplication_token (the server has none "
                                          "or dedupe_token is off)");

@@ -43,7 +43,7 @@ std::string BuildInsertUrl(const ClickHouseConfig& config, const RowEncoder& enc
 ClickHouseProtocol::ClickHouseProtocol(const ClickHouseConfig& config, const ServerInfo& info)
     : encoder_(config, info.columns),
       insert_url_(BuildInsertUrl(config, encoder_)),
-      send_token_(config.dedupe_token && info.has_dedupe_token()) {}
+      send_token_(config.dedupe_token && info.has_dedupe_token) {}
 
 std::string ClickHouseProtocol::DedupeToken(std::span<const Event> events) {
   uint64_t a = 0x6a09e667f3bcc908ull;

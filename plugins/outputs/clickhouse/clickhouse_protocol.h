@@ -18,9 +18,9 @@
 //   authentication, read-only)            -> retried
 //   anything else                         -> ClassifyStatus (5xx, 408, 429 retried; else
 //                                            rejected)
-// With a server that has it (ServerInfo::has_dedupe_token) and dedupe_token on, the URL
-// carries insert_deduplication_token, a hash of the batch ids and positions of the request's
-// events: the same request retried carries the same token.
+// With a server that has it (ServerInfo::has_dedupe_token, read from system.settings) and
+// dedupe_token on, the URL carries insert_deduplication_token, a hash of the batch ids and
+// positions of the request's events: the same request retried carries the same token.
 // Thread-compatible: the engine calls Encode and Classify from its one thread.
 
 #include <span>

@@ -24,7 +24,8 @@ Result<std::string> RunQuery(const http_client::HttpOptions& http, const std::st
   request.compress = false;
   http_client::Response response = http_client::PerformBlocking(http, request);
   if (response.status == 0) {
-    return Err(Unavailable("ClickHouse at " + http.url + " cannot be reached: " + response.error));
+    // The engine's transport error names the URL.
+    return Err(Unavailable("ClickHouse cannot be reached: " + response.error));
   }
   if (response.status != 200) {
     std::optional<ServerError> error = ParseServerError(response.body);
@@ -133,6 +134,11 @@ Result<ServerInfo> FetchServerInfo(const http_client::HttpOptions& http,
   }
   info.version = version;
   std::tie(info.major, info.minor) = ParseVersion(version);
+  RUNNEL_ASSIGN_OR_RETURN(std::string token,
+                          RunQuery(http,
+                                   "SELECT count() FROM system.settings WHERE name = "
+                                   "'insert_deduplication_token'"));
+  info.has_dedupe_token = token.starts_with("1");
   RUNNEL_ASSIGN_OR_RETURN(
       std::string columns,
       RunQuery(http,

@@ -1,8 +1,9 @@
 #pragma once
-// What the output learns from the server at start: its version (whether it has
-// insert_deduplication_token) and the table's columns with their types, and the check that
-// the configured mapping fits them. FetchServerInfo runs blocking queries (system.columns,
-// version()) with the output's HTTP options; the rest are pure functions. Thread-safe.
+// What the output learns from the server at start: its version, whether it has the setting
+// insert_deduplication_token (system.settings), and the table's columns with their types, and the
+// check that the configured mapping fits them. FetchServerInfo runs blocking queries
+// (system.columns, version()) with the output's HTTP options; the rest are pure functions.
+// Thread-safe.
 
 #include <cstdint>
 #include <string>
@@ -35,15 +36,16 @@ struct ServerInfo {
   std::string version;  // "18.16.1"
   int major = 0;
   int minor = 0;
+  bool has_dedupe_token = false;  // system.settings has insert_deduplication_token
   std::vector<ColumnInfo> columns;
-  bool has_dedupe_token() const { return major > 22 || (major == 22 && minor >= 2); }
 };
 
 ColumnInfo MakeColumnInfo(std::string name, std::string type);
 // "18.16.1" -> (18, 16); (0, 0) when it does not start with two numbers.
 std::pair<int, int> ParseVersion(std::string_view version);
 
-// `SELECT version()` and the table's columns. Unavailable when the server cannot be reached or
+// `SELECT version()`, whether system.settings has insert_deduplication_token, and the table's
+// columns. Unavailable when the server cannot be reached or
 // answers with an error (its message); NotFound naming database.table when the table has no
 // columns (it does not exist).
 Result<ServerInfo> FetchServerInfo(const http_client::HttpOptions& http,
