@@ -6,6 +6,7 @@ find_package(simdjson REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)  # the HTTP outputs (plugins/http_client)
+pkg_check_modules(SNAPPY REQUIRED IMPORTED_TARGET snappy)  # the loki output's push bodies
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)  # the journald input
 find_package(ZLIB REQUIRED)
 find_package(OpenSSL REQUIRED)

@@ -64,6 +64,7 @@ struct HttpOutput::State {
   }
 
   void Wake() {
+    std::lock_guard<std::mutex> lock(multi_mu);
     if (multi != nullptr) {
       curl_multi_wakeup(multi);
     }
@@ -108,6 +109,7 @@ struct HttpOutput::State {
 
   // The curl thread's own.
   forward::Compressor compressor;
+  std::mutex multi_mu;  // `multi`'s lifetime against Wake from other threads
   CURLM* multi = nullptr;
   struct Running {
     std::unique_ptr<Job> job;
@@ -413,7 +415,10 @@ HttpOutput::~HttpOutput() { Stop(); }
 
 Status HttpOutput::Start() {
   GlobalCurlInit();
-  state_->multi = curl_multi_init();
+  {
+    std::lock_guard<std::mutex> lock(state_->multi_mu);
+    state_->multi = curl_multi_init();
+  }
   if (state_->multi == nullptr) {
     return Internal(state_->id + ": curl_multi_init failed");
   }
@@ -426,6 +431,7 @@ void HttpOutput::Stop() {
   if (state_->thread.joinable()) {
     state_->thread.join();
   }
+  std::lock_guard<std::mutex> lock(state_->multi_mu);
   if (state_->multi != nullptr) {
     curl_multi_cleanup(state_->multi);
     state_->multi = nullptr;

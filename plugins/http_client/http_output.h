@@ -69,6 +69,9 @@ struct HttpOptions {
   std::string tls_key_file;
   bool tls_verify_peer = true;
   bool tls_verify_hostname = true;
+  // Not a config key: set by a plugin whose request names the tag (a header, a URL): a request
+  // then holds events of one tag only (a batch of another tag seals the open request).
+  bool one_tag_per_request = false;
 };
 
 // What a plugin changes of the common fields' declaration.

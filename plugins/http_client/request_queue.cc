@@ -31,6 +31,10 @@ Status RequestQueue::Add(std::shared_ptr<const Batch> batch, AckHandle* ack,
   held_bytes_ += batch->bytes();
   ++batches_;
   owner->batch = std::move(batch);
+  if (options_.one_tag_per_request && open_ != nullptr &&
+      open_->events.front().event.batch->tag != owner->batch->tag) {
+    Seal();
+  }
   for (const Event& e : events) {
     if (open_ != nullptr && open_->raw_bytes + e.record.size() > options_.batch_max_bytes) {
       Seal();

@@ -85,6 +85,13 @@ HttpTestServer::HttpTestServer(Options options) {
       std::fprintf(stderr, "http_test_server: cannot load %s\n", options.cert_file.c_str());
       std::abort();
     }
+    if (!options.client_ca_file.empty()) {
+      if (SSL_CTX_load_verify_locations(tls_->ctx, options.client_ca_file.c_str(), nullptr) != 1) {
+        std::fprintf(stderr, "http_test_server: cannot load %s\n", options.client_ca_file.c_str());
+        std::abort();
+      }
+      SSL_CTX_set_verify(tls_->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    }
   }
   listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};

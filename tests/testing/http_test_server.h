@@ -44,6 +44,7 @@ class HttpTestServer {
   struct Options {
     std::string cert_file;  // TLS when set, with key_file
     std::string key_file;
+    std::string client_ca_file;  // TLS: require a client certificate signed by this CA
   };
   HttpTestServer();
   explicit HttpTestServer(Options options);

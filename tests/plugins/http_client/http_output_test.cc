@@ -1,6 +1,6 @@
 // The HTTP output engine (plugins/http_client/http_output.h) against a loopback HTTP/1.1
 // server (tests/testing/http_test_server.h), with a test protocol whose body is one line
-// "<tag>:<position>:<record bytes>" per event.
+// "<tag>:<position>" per event.
 #include "plugins/http_client/http_output.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/testing/http_test_server.h"
+#include "tests/testing/output_recorders.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/tls_certs.h"
 
@@ -22,60 +23,9 @@ using testing::HttpTestServer;
 using testing::ServedReply;
 constexpr milliseconds kWait{20'000};
 
-class Acks : public AckReceiver {
- public:
-  void OnAck(uint64_t cookie, AckOutcome outcome) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    outcomes_.emplace_back(cookie, outcome);
-    cv_.notify_all();
-  }
-  bool WaitFor(size_t n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, kWait, [&] { return outcomes_.size() >= n; });
-  }
-  std::vector<std::pair<uint64_t, AckOutcome>> outcomes() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return outcomes_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::pair<uint64_t, AckOutcome>> outcomes_;
-};
-
-struct Letter {
-  std::string tag;
-  std::vector<uint32_t> positions;
-  std::string reason;
-  friend bool operator==(const Letter&, const Letter&) = default;
-};
-
-void PrintTo(const Letter& l, std::ostream* os) {
-  *os << l.tag << " [";
-  for (uint32_t p : l.positions) {
-    *os << p << " ";
-  }
-  *os << "] " << l.reason;
-}
-
-class Letters : public DeadLetters {
- public:
-  Status Put(const Batch& batch, std::span<const uint32_t> positions,
-             std::string_view reason) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    letters_.push_back({batch.tag, {positions.begin(), positions.end()}, std::string(reason)});
-    return OkStatus();
-  }
-  std::vector<Letter> letters() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return letters_;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<Letter> letters_;
-};
+using Acks = testing::AckRecorder;
+using Letter = testing::DeadLetter;
+using Letters = testing::DeadLetterRecorder;
 
 // Body: "<tag>:<position>\n" per event. Events whose position is in `encode_reject` are refused
 // by Encode; `classify`, when set, reads the response instead of ClassifyStatus.
@@ -209,6 +159,17 @@ TEST_F(HttpOutputTest, SmallBatchesShareRequestsAndOneSpansTwo) {
                                                        {1, AckOutcome::kDelivered},
                                                        {2, AckOutcome::kDelivered},
                                                        {3, AckOutcome::kDelivered}}));
+}
+
+TEST_F(HttpOutputTest, OneTagPerRequest) {
+  HttpOptions o = Options();
+  o.one_tag_per_request = true;
+  Start(o);
+  Submit("a", 2, 1);
+  Submit("a", 1, 2);
+  Submit("b", 2, 3);
+  EXPECT_EQ(Flush(), 0u);
+  EXPECT_EQ(Bodies(), (std::vector<std::string>{Lines("a", 0, 2) + "a:0\n", Lines("b", 0, 2)}));
 }
 
 TEST_F(HttpOutputTest, SplitsByBytes) {
@@ -436,7 +397,7 @@ TEST_F(HttpOutputTest, SendsABearerToken) {
 TEST(HttpOutputTlsTest, DeliversOverTlsAndRefusesAnUnknownCa) {
   testing::TempDir dir;
   const testing::TlsTestFiles files = testing::MakeTlsTestFiles(dir.path());
-  HttpTestServer server({files.server_cert, files.server_key});
+  HttpTestServer server({files.server_cert, files.server_key, ""});
   MetricsRegistry metrics;
   Acks acks;
   Letters letters;
@@ -464,6 +425,38 @@ TEST(HttpOutputTlsTest, DeliversOverTlsAndRefusesAnUnknownCa) {
       << l[0].reason;
   EXPECT_EQ(
       metrics.GetCounter("http_requests_total", "outputs.h", "", {{"code", "error"}})->value(), 1u);
+}
+
+TEST(HttpOutputTlsTest, PresentsAClientCertificate) {
+  testing::TempDir dir;
+  const testing::TlsTestFiles files = testing::MakeTlsTestFiles(dir.path());
+  HttpTestServer server({files.server_cert, files.server_key, files.ca_cert});
+  MetricsRegistry metrics;
+  Acks acks;
+  Letters letters;
+  for (bool with_cert : {true, false}) {
+    HttpOptions o;
+    o.url = server.Url("/mtls");
+    o.tls_ca_file = files.ca_cert;
+    if (with_cert) {
+      o.tls_cert_file = files.client_cert;
+      o.tls_key_file = files.client_key;
+    }
+    o.retry_limit = 1;
+    PluginContext ctx;
+    ctx.id = "outputs.h";
+    ctx.metrics = &metrics;
+    ctx.component_metrics = ComponentMetrics::Create(metrics, "outputs.h");
+    ctx.dead_letters = &letters;
+    HttpOutput out(o, std::make_unique<LinesProtocol>(), ctx);
+    ASSERT_TRUE(out.Start().ok());
+    ASSERT_TRUE(out.Submit(MakeBatch("m", 1), AckHandle::Create(&acks, 1)).ok());
+    EXPECT_EQ(out.Flush(std::chrono::steady_clock::now() + kWait), 0u);
+  }
+  ASSERT_EQ(server.request_count(), 1u);  // only the one with the certificate got through
+  EXPECT_EQ(server.requests()[0].body, "m:0\n");
+  ASSERT_EQ(letters.letters().size(), 1u);
+  EXPECT_TRUE(letters.letters()[0].reason.starts_with("gave up after 1 attempts: "));
 }
 
 TEST(PerformBlockingTest, GetsAnAnswer) {
