@@ -6,6 +6,7 @@ find_package(simdjson REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)  # the journald input
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)  # the kafka input and output
 find_package(ZLIB REQUIRED)
 find_package(OpenSSL REQUIRED)
 # Standalone Asio (libasio-dev): header-only, no Boost. An imported target, so its headers are
