@@ -1,5 +1,7 @@
 #include "plugins/kafka_client/kafka_conf.h"
 
+#include "runnel/logging.h"
+
 namespace runnel::plugins::kafka {
 
 void AddConnectionFields(Schema& s) {
@@ -131,6 +133,9 @@ Status ApplyProperties(rd_kafka_conf_t* conf, const std::vector<Property>& prope
     if (rd_kafka_conf_set(conf, p.name.c_str(), p.value.c_str(), err, sizeof(err)) !=
         RD_KAFKA_CONF_OK) {
       std::string message = "\"" + p.name + "\": " + err;
+      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+        message.pop_back();  // librdkafka ends some messages with a newline
+      }
       if (node != nullptr) {
         return node->Error(p.key, message);
       }
@@ -139,6 +144,26 @@ Status ApplyProperties(rd_kafka_conf_t* conf, const std::vector<Property>& prope
   }
   return OkStatus();
 }
+
+namespace {
+
+// librdkafka's syslog levels: 0..3 errors, 4 warnings, 5..6 notices and info, 7 debug.
+void LogLine(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+  const std::string c = std::string("kafka ") + rd_kafka_name(rk);
+  if (level <= 3) {
+    RUNNEL_LOG(kError, c) << "librdkafka " << facility << ": " << text;
+  } else if (level == 4) {
+    RUNNEL_LOG(kWarn, c) << "librdkafka " << facility << ": " << text;
+  } else if (level <= 6) {
+    RUNNEL_LOG(kInfo, c) << "librdkafka " << facility << ": " << text;
+  } else {
+    RUNNEL_LOG(kDebug, c) << "librdkafka " << facility << ": " << text;
+  }
+}
+
+}  // namespace
+
+void RouteLogs(rd_kafka_conf_t* conf) { rd_kafka_conf_set_log_cb(conf, &LogLine); }
 
 Result<ConfPtr> BuildConf(const std::vector<Property>& properties) {
   ConfPtr conf(rd_kafka_conf_new());

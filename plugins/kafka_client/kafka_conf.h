@@ -57,6 +57,10 @@ Result<Connection> ParseConnection(const ConfigNode& node);
 Status ApplyProperties(rd_kafka_conf_t* conf, const std::vector<Property>& properties,
                        const ConfigNode* node = nullptr);
 
+// Sends librdkafka's own log lines to runnel's log instead of stderr, under the client's name
+// ("kafka runnel#producer-1"): errors, warnings, notices as info.
+void RouteLogs(rd_kafka_conf_t* conf);
+
 // A new configuration with `properties` applied (see ApplyProperties).
 Result<ConfPtr> BuildConf(const std::vector<Property>& properties);
 

@@ -46,6 +46,7 @@ Status KafkaInput::Start(Emitter& emitter) {
   RUNNEL_ASSIGN_OR_RETURN(kafka::ConfPtr conf, kafka::BuildConf(config_.Properties()));
   rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaInput::OnRebalance);
   rd_kafka_conf_set_opaque(conf.get(), this);
+  kafka::RouteLogs(conf.get());
   char err[512];
   rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof(err));
   if (rk_ == nullptr) {

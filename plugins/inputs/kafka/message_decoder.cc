@@ -96,7 +96,7 @@ bool MessageDecoder::Append(const Message& m, EventTime now, Batch* batch) {
   MsgpackWriter w(&batch->data);
   event_.Encode(w);
   ++batch->count;
-  return ok;
+  return ok || config_.format == Format::kRaw;
 }
 
 }  // namespace runnel::plugins::kafka_input

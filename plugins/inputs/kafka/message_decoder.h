@@ -37,8 +37,8 @@ class MessageDecoder {
  public:
   explicit MessageDecoder(const KafkaInputConfig& config);
 
-  // Appends the event of `m` to *batch; false when its value did not decode (it is then kept
-  // raw in message_key).
+  // Appends the event of `m` to *batch; false when its value did not decode as the format
+  // says (it is then kept raw in message_key; never for format raw).
   bool Append(const Message& m, EventTime now, Batch* batch);
 
  private:

@@ -48,6 +48,7 @@ Status KafkaOutput::Start() {
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaOutput::OnDelivery);
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaOutput::OnError);
   rd_kafka_conf_set_opaque(conf.get(), this);
+  kafka::RouteLogs(conf.get());
   char err[512];
   rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof(err));
   if (rk_ == nullptr) {
@@ -176,7 +177,7 @@ bool KafkaOutput::Produce(InFlight* f, uint32_t position, const EncodedMessage& 
       return true;
     }
     const rd_kafka_resp_err_t code = rd_kafka_error_code(error);
-    std::string reason = rd_kafka_error_string(error);
+    std::string reason = rd_kafka_err2str(code);  // as a delivery report says it
     rd_kafka_error_destroy(error);
     if (headers != nullptr) {
       rd_kafka_headers_destroy(headers);  // still ours when producing failed
