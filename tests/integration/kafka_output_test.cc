@@ -170,5 +170,64 @@ TEST_F(KafkaOutputTest, TooLargeMessagesAreExactlyTheDeadLetters) {
   EXPECT_EQ(dead, big);
 }
 
+// The broker refuses the second and third produce requests for good (their message sets,
+// whichever lines they held): those lines are the dead letters, every other line is in the
+// topic, none in both and none missing.
+TEST_F(KafkaOutputTest, BrokerRefusalsAreExactlyTheDeadLetters) {
+  constexpr int kLines = 3'000;
+  std::string first, rest;
+  for (int i = 0; i < kLines; ++i) {
+    (i < 100 ? first : rest) += Line(i) + "\n";
+  }
+  ASSERT_TRUE(WriteFile(log_, first));
+  const std::string err = tmp_.Path("agent.err");
+  Result<Process> agent = SpawnRunnel("runnel-agent", Config(false, "batch_bytes = 4000\n"), err);
+  ASSERT_TRUE(agent.has_value());
+  ASSERT_EQ(Logs(100).size(), 100u) << ReadFileOrEmpty(err);
+  rd_kafka_mock_push_request_errors(mock_->cluster(), 0 /* Produce */, 2,
+                                    RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE,
+                                    RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  ASSERT_TRUE(AppendFile(log_, rest));
+  const std::string dir = buffer::DeadLetterDir(tmp_.Path("data"), "k");
+  std::set<std::string> dead;
+  size_t in_topic = 0;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        dead.clear();
+        Result<std::vector<buffer::DeadLetterInfo>> letters = buffer::ListDeadLetters(dir);
+        if (!letters.has_value()) {
+          return false;
+        }
+        for (const buffer::DeadLetterInfo& info : *letters) {
+          EXPECT_EQ(info.reason, "kafka: Broker: Message size too large");
+          Result<buffer::DeadLetter> letter = buffer::ReadDeadLetter(info.path);
+          EventBatch events;
+          if (!letter.has_value() || !events.Decode(letter->batch).ok()) {
+            return false;
+          }
+          for (const Event& e : events) {
+            dead.insert(std::string(e.Find("log")->bytes));
+          }
+        }
+        in_topic = mock_->ReadTopic("logs", 1, kLines - dead.size(), milliseconds(3000)).size();
+        return !dead.empty() && in_topic + dead.size() == kLines;
+      },
+      milliseconds(60'000)))
+      << dead.size() << " dead, " << in_topic << " in the topic\n"
+      << ReadFileOrEmpty(err);
+  std::vector<std::string> logs = Logs(kLines - dead.size());
+  std::set<std::string> delivered(logs.begin(), logs.end());
+  EXPECT_EQ(delivered.size(), logs.size()) << "a line twice in the topic";
+  for (int i = 0; i < kLines; ++i) {
+    EXPECT_NE(delivered.contains(Line(i)), dead.contains(Line(i))) << Line(i);
+  }
+  std::printf("%zu lines refused by the broker and dead-lettered, %zu delivered\n", dead.size(),
+              delivered.size());
+  ASSERT_TRUE(agent->Signal(SIGTERM).ok());
+  Result<ExitStatus> st = agent->Wait(milliseconds(20'000));
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->ToString(), "exit 0") << ReadFileOrEmpty(err);
+}
+
 }  // namespace
 }  // namespace runnel::testing
