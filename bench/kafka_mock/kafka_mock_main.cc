@@ -62,7 +62,7 @@ int Run(const std::string& topic, int partitions, long long expect, int timeout_
     return 2;
   }
   // The topic's messages are counted by the partitions' high watermarks, not by reading them:
-  // the mock cluster drops a partition's oldest messages past its size cap (about 16 MiB), so
+  // the mock cluster drops a partition's oldest message sets past a size cap (a few MiB), so
   // a reader can fall behind what it keeps, and reading would cost the run CPU besides.
   const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
   long long received = 0;

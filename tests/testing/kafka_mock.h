@@ -3,7 +3,9 @@
 // process. Its brokers listen on real loopback TCP ports (bootstraps()), so runnel-agent and
 // runnel-aggregator started by the test connect to it as to any cluster. It speaks the Kafka
 // protocol for producers (idempotent too), consumers and consumer groups with offset commits;
-// it is not a real broker (no persistence beyond the process, no replication).
+// it is not a real broker (no persistence beyond the process, no replication), and it drops a
+// partition's oldest message sets past a size cap of a few MiB: tests keep what they read back
+// under that.
 // Helpers produce into it and read topics back with librdkafka clients.
 // Not thread-safe: one thread drives it (the cluster itself runs on librdkafka's threads).
 
