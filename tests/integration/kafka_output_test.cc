@@ -3,6 +3,7 @@
 // consumer. Every line arrives exactly once with its content; a broker down mid-run loses
 // nothing; messages over message_max_bytes are exactly those in the dead letters.
 
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -168,6 +169,26 @@ TEST_F(KafkaOutputTest, TooLargeMessagesAreExactlyTheDeadLetters) {
     }
   }
   EXPECT_EQ(dead, big);
+}
+
+// `--validate` reports what librdkafka refuses and what the plugins check beyond the schema,
+// naming the key and its position, for both binaries.
+TEST(KafkaValidateTest, BadKafkaKeysAreConfigErrors) {
+  ASSERT_TRUE(RunnelBinariesFound()) << kRunnelBinariesNotFound;
+  TempDir tmp;
+  const std::string source = std::getenv("RUNNEL_SOURCE_DIR");
+  for (std::string_view binary : kRunnelBinaries) {
+    CommandResult r = RunToExit(
+        {RunnelBinaryPath(binary), "--validate", "-c", "tests/data/kafka_bad.toml"}, source, tmp);
+    EXPECT_EQ(r.status.ToString(), "exit 1") << binary;
+    EXPECT_EQ(r.err,
+              "tests/data/kafka_bad.toml:14:8: outputs.out (kafka): key 'acks': \"1\" needs "
+              "idempotence = false (an idempotent producer waits for all in-sync replicas)\n"
+              "tests/data/kafka_bad.toml:7:14: inputs.k (kafka): key 'librdkafka': "
+              "\"fetch.wait.max.msec\": No such configuration property: "
+              "\"fetch.wait.max.msec\"\n")
+        << binary;
+  }
 }
 
 // The broker refuses the second and third produce requests for good (their message sets,
