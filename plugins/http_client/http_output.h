@@ -69,14 +69,16 @@ struct HttpOptions {
   std::string tls_key_file;
   bool tls_verify_peer = true;
   bool tls_verify_hostname = true;
+  // Not a config key: set by a plugin whose request names the tag (a header, a URL): a request
+  // then holds events of one tag only (a batch of another tag seals the open request).
+  bool one_tag_per_request = false;
 };
 
 // What a plugin changes of the common fields' declaration.
 struct HttpFieldDefaults {
   std::string url;  // empty: `url` is required
-  std::vector<forward::Compression> compressions = {forward::Compression::kNone,
-                                                    forward::Compression::kGzip,
-                                                    forward::Compression::kZstd};
+  std::vector<forward::Compression> compressions = {
+      forward::Compression::kNone, forward::Compression::kGzip, forward::Compression::kZstd};
   forward::Compression compression = forward::Compression::kNone;
   uint32_t batch_max_events = 10'000;
   uint64_t batch_max_bytes = 4ull << 20;
@@ -99,10 +101,10 @@ struct Event {
 
 struct Request {
   std::string method = "POST";
-  std::string url;  // empty: HttpOptions::url
+  std::string url;                                           // empty: HttpOptions::url
   std::vector<std::pair<std::string, std::string>> headers;  // added to HttpOptions::headers
   std::string content_type = "application/json";
-  std::string body;  // uncompressed; the engine compresses it as configured
+  std::string body;      // uncompressed; the engine compresses it as configured
   bool compress = true;  // false: the protocol compressed the body itself (Loki's snappy)
 };
 
@@ -163,8 +165,19 @@ class HttpProtocol {
   }
 };
 
-// The output. Owns the protocol; counts events_out / bytes_out and its own metrics
-// (http_requests_total{status}, http_request_duration_seconds, http_in_flight_requests).
+// The output. Owns the protocol; counts events_out / bytes_out (the delivered events and their
+// records' bytes, when their batch completes), retries (requests sent again) and errors
+// (requests that did not deliver), and its own metrics: http_requests_total{code="200"|...|
+// "error"} (answered requests by status; "error": no response), http_request_duration_seconds
+// (histogram), http_in_flight_requests.
+// Bounds: at most max_in_flight requests in flight; Submit blocks while the batches held reach
+// 2 x max_in_flight x batch_max_bytes of data, or 2 x max_in_flight requests are ready or in
+// flight. A retry waits its backoff (full jitter, retry_initial doubling up to retry_max) or the
+// response's Retry-After, capped at retry_max; later requests wait behind it.
+// Dead letters go to PluginContext::dead_letters; without one (null), a batch with a refused
+// event completes as kRejected (core then dead-letters it whole). A batch that cannot be read
+// completes as kRejected. Cancel() (and Stop) abandons every request: the acknowledgements of
+// batches not completed then complete as kCancelled.
 class HttpOutput final : public Output {
  public:
   HttpOutput(HttpOptions options, std::unique_ptr<HttpProtocol> protocol, PluginContext& ctx);
@@ -184,7 +197,8 @@ class HttpOutput final : public Output {
 };
 
 // One request, synchronously, with the output's options (a plugin's start-up check: the
-// server's version, that a table exists). Transport errors are in Response::error.
+// server's version, that a table exists). The body is sent as it is (not compressed).
+// Transport errors are in Response::error ("<url>: <curl's text>").
 Response PerformBlocking(const HttpOptions& options, const Request& request);
 
 }  // namespace runnel::http_client

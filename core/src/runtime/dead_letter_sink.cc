@@ -34,9 +34,8 @@ DeadLetterSink::DeadLetterSink(std::string id, std::string dir, MetricsRegistry*
 }
 
 Status DeadLetterSink::Store(const Batch& batch, std::string_view reason) {
-  Status stored = store_ != nullptr
-                      ? store_->Put(batch, reason)
-                      : FailedPrecondition("no dead-letter directory is configured");
+  Status stored = store_ != nullptr ? store_->Put(batch, reason)
+                                    : FailedPrecondition("no dead-letter directory is configured");
   if (stored.ok()) {
     if (total_ != nullptr) {
       total_->Add(1);
