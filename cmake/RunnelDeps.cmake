@@ -8,6 +8,7 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)  # the HTTP outputs (plugins/http_client)
 pkg_check_modules(SNAPPY REQUIRED IMPORTED_TARGET snappy)  # the loki output's push bodies
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)  # the journald input
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)  # the kafka input and output
 find_package(ZLIB REQUIRED)
 find_package(OpenSSL REQUIRED)
 # Standalone Asio (libasio-dev): header-only, no Boost. An imported target, so its headers are
