@@ -17,7 +17,7 @@ Schema HttpSchema() {
       .Optional("time_key", FieldType::kString, "\"timestamp\"",
                 "ndjson and json: the key under which the event time is written first in each "
                 "object; \"\" leaves the time out. A record field of that name wins.")
-      .Enum("time_format", {"rfc3339", "epoch", "epoch_ms"}, "\"rfc3339\"",
+      .Enum("time_format", {"rfc3339", "unix", "unix_ms"}, "\"rfc3339\"",
             "ndjson and json: the event time as RFC 3339 text with nanoseconds (UTC), seconds "
             "since the epoch as a decimal number, or integer milliseconds.")
       .OptionalNoDefault("tag_header", FieldType::kString,
@@ -35,9 +35,9 @@ Result<HttpConfig> ParseHttpConfig(const ConfigNode& node) {
                                    : Format::kNdjson;
   c.time_key = node.GetString("time_key");
   const std::string& tf = node.GetString("time_format");
-  c.time_format = tf == "epoch"      ? JsonTimeFormat::kUnixSeconds
-                  : tf == "epoch_ms" ? JsonTimeFormat::kUnixMillis
-                                     : JsonTimeFormat::kRfc3339;
+  c.time_format = tf == "unix"      ? JsonTimeFormat::kUnixSeconds
+                  : tf == "unix_ms" ? JsonTimeFormat::kUnixMillis
+                                    : JsonTimeFormat::kRfc3339;
   if (node.Has("tag_header")) {
     c.tag_header = node.GetString("tag_header");
     const bool token = !c.tag_header.empty() && std::ranges::all_of(c.tag_header, [](char ch) {

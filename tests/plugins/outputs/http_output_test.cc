@@ -132,7 +132,7 @@ TEST_F(HttpOutputPluginTest, PostsNdjson) {
 }
 
 TEST_F(HttpOutputPluginTest, PostsAJsonArrayWithEpochTimes) {
-  Start({}, "format = \"json\"\ntime_key = \"ts\"\ntime_format = \"epoch_ms\"\n");
+  Start({}, "format = \"json\"\ntime_key = \"ts\"\ntime_format = \"unix_ms\"\n");
   Submit("app", 2, 1);
   EXPECT_EQ(Flush(), 0u);
   ASSERT_EQ(sink_.Requests().size(), 1u);
