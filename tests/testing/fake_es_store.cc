@@ -7,27 +7,17 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runnel/json_writer.h"
+
 namespace runnel::testing::fake_es {
 namespace {
 
 namespace dom = simdjson::dom;
 
+// A JSON string literal of `s` (RFC 8259 escapes, as runnel writes them).
 std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", u);
-      out.append(buf);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
+  std::string out;
+  JsonWriter::AppendString(s, &out);
   return out;
 }
 
