@@ -6,72 +6,23 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <map>
-#include <mutex>
 #include <thread>
 
 #include "tests/testing/clickhouse_server.h"
 #include "tests/testing/load_config.h"
+#include "tests/testing/output_recorders.h"
 
 namespace runnel {
 namespace {
 
 using std::chrono::milliseconds;
+using testing::AckRecorder;
 using testing::ClickHouseServer;
+using testing::DeadLetter;
+using testing::DeadLetterRecorder;
 using testing::LoadToml;
 using testing::TempDir;
 constexpr milliseconds kWait{30'000};
-
-class Acks : public AckReceiver {
- public:
-  void OnAck(uint64_t cookie, AckOutcome outcome) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    outcomes_[cookie] = outcome;
-    cv_.notify_all();
-  }
-  bool WaitFor(size_t n, milliseconds timeout = kWait) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return outcomes_.size() >= n; });
-  }
-  size_t Count(AckOutcome o) {
-    std::lock_guard<std::mutex> lock(mu_);
-    size_t n = 0;
-    for (const auto& [cookie, outcome] : outcomes_) {
-      n += outcome == o;
-    }
-    return n;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<uint64_t, AckOutcome> outcomes_;
-};
-
-// Keeps what the output dead-letters: one entry per Put.
-class CapturedDeadLetters : public DeadLetters {
- public:
-  struct Letter {
-    std::vector<uint32_t> positions;
-    std::string reason;
-  };
-  Status Put(const Batch& batch, std::span<const uint32_t> positions,
-             std::string_view reason) override {
-    (void)batch;
-    std::lock_guard<std::mutex> lock(mu_);
-    letters_.push_back({{positions.begin(), positions.end()}, std::string(reason)});
-    return OkStatus();
-  }
-  std::vector<Letter> letters() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return letters_;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<Letter> letters_;
-};
 
 // Events n = first .. first+count-1: {"log":"line <n>","n":<n>,"host":"h<n%3>"}, time
 // 1764810000 + n seconds. `bad` positions get n = "not a number" (ClickHouse's Code 27).
@@ -160,9 +111,9 @@ class ClickHouseOutputTest : public ::testing::Test {
   TempDir dir_;
   MetricsRegistry metrics_;
   std::unique_ptr<PluginContext> ctx_;
-  CapturedDeadLetters dead_letters_;
+  DeadLetterRecorder dead_letters_;
   ClickHouseServer server_;
-  Acks acks_;
+  AckRecorder acks_{kWait};
 };
 
 TEST_F(ClickHouseOutputTest, InsertsEveryRowWithItsContent) {
@@ -225,7 +176,7 @@ TEST_F(ClickHouseOutputTest, BadRowsAreDeadLetteredAloneAndTheRestInserted) {
   (*out)->Stop();
   EXPECT_EQ(server_.Count("default.logs"), 8);
   EXPECT_EQ(Rows(), ExpectedRows(0, 2) + ExpectedRows(4, 6) + ExpectedRows(8, 9));
-  std::vector<CapturedDeadLetters::Letter> letters = dead_letters_.letters();
+  std::vector<DeadLetter> letters = dead_letters_.letters();
   ASSERT_EQ(letters.size(), 2u);
   // Row 4 of the first request (position 3); row 7 of the second, which lacks position 3.
   EXPECT_TRUE(letters[0].reason.ends_with("(at row 4)")) << letters[0].reason;

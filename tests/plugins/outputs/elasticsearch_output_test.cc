@@ -4,14 +4,13 @@
 // whole-request failures, a lost response, authentication, 413, and the config's errors.
 #include <gtest/gtest.h>
 
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 
 #include "tests/testing/fake_elasticsearch.h"
 #include "tests/testing/load_config.h"
+#include "tests/testing/output_recorders.h"
 #include "tests/testing/tls_certs.h"
 
 namespace runnel {
@@ -24,51 +23,6 @@ using testing::LoadToml;
 using testing::TempDir;
 constexpr milliseconds kWait{20'000};
 constexpr uint32_t kTime = 1764810123;  // 2025-12-04T01:02:03Z
-
-class Acks : public AckReceiver {
- public:
-  void OnAck(uint64_t cookie, AckOutcome outcome) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    outcomes_[cookie] = outcome;
-    cv_.notify_all();
-  }
-  bool WaitFor(size_t n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, kWait, [&] { return outcomes_.size() >= n; });
-  }
-  std::map<uint64_t, AckOutcome> outcomes() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return outcomes_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<uint64_t, AckOutcome> outcomes_;
-};
-
-// Dead letters by "<batch id>-<position>" with their reason.
-class Letters : public DeadLetters {
- public:
-  Status Put(const Batch& batch, std::span<const uint32_t> positions,
-             std::string_view reason) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (uint32_t p : positions) {
-      by_event_[batch.id.ToHex() + "-" + std::to_string(p)] = std::string(reason);
-    }
-    ++puts_;
-    return OkStatus();
-  }
-  std::map<std::string, std::string> by_event() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return by_event_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::string> by_event_;
-  int puts_ = 0;
-};
 
 // A batch of `n` events {"seq": first + i, "msg": "event <seq>"}; `bad` positions get
 // "seq": "not a number" (the fake maps seq as long).
@@ -149,8 +103,8 @@ class EsOutputTest : public ::testing::Test {
 
   TempDir dir_;
   MetricsRegistry metrics_;
-  Acks acks_;
-  Letters letters_;
+  testing::AckRecorder acks_{kWait};
+  testing::DeadLetterRecorder letters_;
   std::unique_ptr<FakeElasticsearch> es_;
 };
 
@@ -165,7 +119,7 @@ TEST_F(EsOutputTest, IndexesEveryDocumentOnceUnderItsBatchIdWithGzip) {
   }
   ASSERT_TRUE(acks_.WaitFor(3));
   EXPECT_EQ(out->Flush(std::chrono::steady_clock::now() + kWait), 0u);
-  for (const auto& [cookie, outcome] : acks_.outcomes()) {
+  for (const auto& [cookie, outcome] : acks_.by_cookie()) {
     EXPECT_EQ(outcome, AckOutcome::kDelivered) << cookie;
   }
   EXPECT_EQ(es_->Count("logs-2025.12.04"), 30u);
@@ -194,7 +148,7 @@ TEST_F(EsOutputTest, BadDocumentsAreDeadLetteredOneByOneAndRejectedItemsRetried)
   auto batch = MakeBatch(0, 20, {3, 7, 15});
   Submit(*out, batch, 1);
   ASSERT_TRUE(acks_.WaitFor(1));
-  EXPECT_EQ(acks_.outcomes()[1], AckOutcome::kDelivered);
+  EXPECT_EQ(acks_.by_cookie()[1], AckOutcome::kDelivered);
   const std::string id = batch->id.ToHex();
   auto reason = [&](int position) {
     return "mapper_parsing_exception: failed to parse field [seq] of type [long] in document "
@@ -227,7 +181,7 @@ TEST_F(EsOutputTest, WholeRequestFailuresAndALostResponseNeverDuplicate) {
   auto batch = MakeBatch(0, 50);
   Submit(*out, batch, 1);
   ASSERT_TRUE(acks_.WaitFor(1));
-  EXPECT_EQ(acks_.outcomes()[1], AckOutcome::kDelivered);
+  EXPECT_EQ(acks_.by_cookie()[1], AckOutcome::kDelivered);
   EXPECT_EQ(SourcesById().size(), 50u);
   testing::fake_es::StoreStats s = es_->store_stats();
   EXPECT_EQ(s.created, 50u);
@@ -297,7 +251,7 @@ TEST_F(EsOutputTest, BadCredentialsAreRetriedNotDeadLettered) {
   out->Cancel();
   out->Stop();
   ASSERT_TRUE(acks_.WaitFor(1));
-  EXPECT_EQ(acks_.outcomes()[1], AckOutcome::kCancelled);
+  EXPECT_EQ(acks_.by_cookie()[1], AckOutcome::kCancelled);
   EXPECT_EQ(es_->Count(), 0u);
 }
 
@@ -320,7 +274,7 @@ TEST_F(EsOutputTest, HttpsWithBasicAuthentication) {
   ASSERT_NE(out, nullptr);
   Submit(*out, MakeBatch(0, 5), 1);
   ASSERT_TRUE(acks_.WaitFor(1));
-  EXPECT_EQ(acks_.outcomes()[1], AckOutcome::kDelivered);
+  EXPECT_EQ(acks_.by_cookie()[1], AckOutcome::kDelivered);
   EXPECT_EQ(es_->Count(), 5u);
   EXPECT_EQ(es_->request_stats().unauthorized, 0u);
   out->Stop();

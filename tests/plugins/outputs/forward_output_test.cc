@@ -14,48 +14,19 @@
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/fake_forward_server.h"
 #include "tests/testing/load_config.h"
+#include "tests/testing/output_recorders.h"
 #include "tests/testing/tls_certs.h"
 
 namespace runnel {
 namespace {
 
 using std::chrono::milliseconds;
+using testing::AckRecorder;
 using testing::FakeForwardOptions;
 using testing::FakeForwardServer;
 using testing::LoadToml;
 using testing::TempDir;
 constexpr milliseconds kWait{20'000};
-
-// Records the outcome of every batch's acknowledgement, by cookie.
-class Acks : public AckReceiver {
- public:
-  void OnAck(uint64_t cookie, AckOutcome outcome) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    outcomes_[cookie] = outcome;
-    cv_.notify_all();
-  }
-  bool WaitFor(size_t n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, kWait, [&] { return outcomes_.size() >= n; });
-  }
-  std::map<uint64_t, AckOutcome> outcomes() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return outcomes_;
-  }
-  size_t Count(AckOutcome o) {
-    std::lock_guard<std::mutex> lock(mu_);
-    size_t n = 0;
-    for (const auto& [cookie, outcome] : outcomes_) {
-      n += outcome == o;
-    }
-    return n;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<uint64_t, AckOutcome> outcomes_;
-};
 
 std::shared_ptr<const Batch> MakeBatch(const std::string& tag, int first, int n) {
   auto b = std::make_shared<Batch>();
@@ -117,7 +88,7 @@ class ForwardOutputTest : public ::testing::Test {
 
   TempDir dir_;
   MetricsRegistry metrics_;
-  Acks acks_;
+  AckRecorder acks_{kWait};
 };
 
 TEST_F(ForwardOutputTest, SendsCompressedFramesAndCompletesOnAck) {
@@ -125,13 +96,13 @@ TEST_F(ForwardOutputTest, SendsCompressedFramesAndCompletesOnAck) {
     SCOPED_TRACE(compression);
     FakeForwardServer server({});
     server.Start();
-    Acks acks;
+    AckRecorder acks{kWait};
     auto out = MakeStarted(Servers({&server}) + "compression = \"" + compression + "\"\n");
     ASSERT_NE(out, nullptr);
     std::shared_ptr<const Batch> batch = MakeBatch("app.web", 0, 3);
     ASSERT_TRUE(out->Submit(batch, AckHandle::Create(&acks, 7)).ok());
     ASSERT_TRUE(acks.WaitFor(1));
-    EXPECT_EQ(acks.outcomes(), (std::map<uint64_t, AckOutcome>{{7, AckOutcome::kDelivered}}));
+    EXPECT_EQ(acks.by_cookie(), (std::map<uint64_t, AckOutcome>{{7, AckOutcome::kDelivered}}));
     std::vector<testing::ReceivedFrame> frames = server.frames();
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(frames[0].tag, "app.web");
@@ -404,7 +375,7 @@ TEST_F(ForwardOutputTest, RetryLimitRejects) {
   ASSERT_NE(out, nullptr);
   Submit(*out, 1);
   ASSERT_TRUE(acks_.WaitFor(1));
-  EXPECT_EQ(acks_.outcomes(), (std::map<uint64_t, AckOutcome>{{0, AckOutcome::kRejected}}));
+  EXPECT_EQ(acks_.by_cookie(), (std::map<uint64_t, AckOutcome>{{0, AckOutcome::kRejected}}));
   EXPECT_EQ(silent.frame_count(), 2u);
   EXPECT_EQ(Counter("forward_given_up_total"), 1u);
   out->Stop();
@@ -438,7 +409,7 @@ TEST_F(ForwardOutputTest, SharedKeyHandshake) {
   EXPECT_EQ(acks_.Count(AckOutcome::kDelivered), 2u);
   out->Stop();
 
-  Acks other;
+  AckRecorder other{kWait};
   auto wrong = MakeStarted(Servers({&server}) + "shared_key = \"guess\"\n");
   ASSERT_NE(wrong, nullptr);
   ASSERT_TRUE(wrong->Submit(MakeBatch("app", 0, 1), AckHandle::Create(&other, 0)).ok());
@@ -446,7 +417,7 @@ TEST_F(ForwardOutputTest, SharedKeyHandshake) {
   EXPECT_EQ(server.frame_count(), 2u);  // nothing accepted from the refused one
   EXPECT_EQ(wrong->Flush(std::chrono::steady_clock::now()), 1u);
   wrong->Stop();
-  EXPECT_EQ(other.outcomes(), (std::map<uint64_t, AckOutcome>{{0, AckOutcome::kCancelled}}));
+  EXPECT_EQ(other.by_cookie(), (std::map<uint64_t, AckOutcome>{{0, AckOutcome::kCancelled}}));
 }
 
 TEST_F(ForwardOutputTest, Tls) {

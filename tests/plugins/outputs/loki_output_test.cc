@@ -2,60 +2,22 @@
 // against the fake Loki (tests/testing/fake_loki.py; Loki is not packaged for Debian 12).
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <mutex>
-
 #include "plugins/outputs/loki/loki_config.h"
 #include "tests/testing/fake_loki.h"
 #include "tests/testing/load_config.h"
+#include "tests/testing/output_recorders.h"
 #include "tests/testing/temp_dir.h"
 
 namespace runnel {
 namespace {
 
+using testing::AckRecorder;
+using testing::DeadLetter;
+using testing::DeadLetterRecorder;
 using testing::FakeLoki;
 using testing::LokiEntry;
 using testing::TempDir;
 constexpr auto kWait = std::chrono::seconds(20);
-
-class Acks : public AckReceiver {
- public:
-  void OnAck(uint64_t cookie, AckOutcome outcome) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    outcomes_.emplace_back(cookie, outcome);
-  }
-  std::vector<std::pair<uint64_t, AckOutcome>> outcomes() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return outcomes_;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::pair<uint64_t, AckOutcome>> outcomes_;
-};
-
-struct Letter {
-  std::vector<uint32_t> positions;
-  std::string reason;
-};
-
-class Letters : public DeadLetters {
- public:
-  Status Put(const Batch& batch, std::span<const uint32_t> positions,
-             std::string_view reason) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    letters_.push_back({{positions.begin(), positions.end()}, std::string(reason)});
-    return OkStatus();
-  }
-  std::vector<Letter> letters() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return letters_;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<Letter> letters_;
-};
 
 struct In {
   uint32_t sec;
@@ -138,8 +100,8 @@ class LokiOutputTest : public ::testing::Test {
   FakeLoki loki_{dir_.path()};
   MetricsRegistry metrics_;
   PluginContext ctx_;
-  Acks acks_;
-  Letters letters_;
+  AckRecorder acks_;
+  DeadLetterRecorder letters_;
   std::unique_ptr<Output> out_;
 };
 
@@ -200,7 +162,7 @@ TEST_F(LokiOutputTest, EntriesLokiIgnoresAreDeadLetteredTheOthersStored) {
   // 50 is older than the stream's newest (100): Loki ignores it and stores 200 and b's entry.
   Send({{200, "a", "later"}, {50, "a", "late"}, {60, "b", "b"}}, 2);
   EXPECT_EQ(acks_.outcomes(), (Outcomes{{1, AckOutcome::kDelivered}, {2, AckOutcome::kDelivered}}));
-  std::vector<Letter> l = letters_.letters();
+  std::vector<DeadLetter> l = letters_.letters();
   ASSERT_EQ(l.size(), 1u);
   EXPECT_EQ(l[0].positions, std::vector<uint32_t>{1});
   EXPECT_EQ(l[0].reason,
@@ -216,7 +178,7 @@ TEST_F(LokiOutputTest, EntriesLokiIgnoresAreDeadLetteredTheOthersStored) {
 TEST_F(LokiOutputTest, EventsWithoutLabelsOrLineAreDeadLettered) {
   Start("labels = { app = \"$app\" }\nline_field = \"msg\"\n");
   Send({{1, "a", "x"}}, 1);  // no "msg"
-  std::vector<Letter> l = letters_.letters();
+  std::vector<DeadLetter> l = letters_.letters();
   ASSERT_EQ(l.size(), 1u);
   EXPECT_EQ(l[0].positions, std::vector<uint32_t>{0});
   EXPECT_EQ(l[0].reason, "no field 'msg' for the line");
