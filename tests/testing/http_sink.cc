@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "tests/testing/capture_emitter.h"
 #include "tests/testing/loopback.h"
@@ -68,7 +69,10 @@ std::string HttpSink::Url(const std::string& path) const {
 
 std::vector<SinkRequest> HttpSink::Requests() const {
   std::vector<SinkRequest> out;
-  std::ifstream in(out_path());
+  // Only whole lines: the server may be appending the next record while this reads.
+  std::string text = ReadFileOrEmpty(out_path());
+  text.resize(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+  std::istringstream in(text);
   simdjson::dom::parser parser;
   for (std::string line; std::getline(in, line);) {
     simdjson::dom::object doc;

@@ -45,8 +45,9 @@ class HttpSink {
   std::string Url(const std::string& path = "/") const;
   std::string out_path() const { return dir_ + "/out.jsonl"; }
 
-  // Every request recorded so far (across restarts), in order. A line that does not parse is a
-  // gtest failure.
+  // Every request recorded so far (across restarts), in order; a record the server is still
+  // appending (the text after the last newline) is left for the next call. A whole line that
+  // does not parse is a gtest failure.
   std::vector<SinkRequest> Requests() const;
 
  private:
