@@ -18,7 +18,10 @@
 
 namespace runnel {
 
-enum class JsonTimeFormat { kRfc3339, kUnixSeconds, kUnixMillis };
+// kRfc3339: "2025-12-04T01:02:03.123456789Z"; kRfc3339Millis: "2025-12-04T01:02:03.123Z"
+// (what Elasticsearch's date fields take by default); kUnixSeconds: 1764810123.123456789;
+// kUnixMillis: 1764810123123.
+enum class JsonTimeFormat { kRfc3339, kRfc3339Millis, kUnixSeconds, kUnixMillis };
 
 class JsonWriter {
  public:
@@ -44,9 +47,11 @@ class JsonWriter {
   // Appends one msgpack object as JSON.
   static Status AppendObject(MsgpackReader& reader, std::string* out);
   static void AppendString(std::string_view s, std::string* out);
+  // Appends the event time in the writer's format (RFC 3339 forms quoted). Caches the text of
+  // the last second it formatted.
+  void AppendTime(EventTime time, std::string* out);
 
  private:
-  void AppendTime(EventTime time, std::string* out);
   std::string time_key_;
   JsonTimeFormat time_format_;
   uint32_t cached_sec_ = UINT32_MAX;  // RFC 3339 text of cached_sec_, without fraction or 'Z'

@@ -47,7 +47,11 @@ bool IsKey(const MsgObject& key, std::string_view name) {
 }  // namespace
 
 EsProtocol::EsProtocol(EsConfig config, IndexPattern index, std::string base_url)
-    : config_(std::move(config)), index_(std::move(index)) {
+    : config_(std::move(config)),
+      index_(std::move(index)),
+      time_writer_("", config_.time_precision == TimePrecision::kMillis
+                           ? JsonTimeFormat::kRfc3339Millis
+                           : JsonTimeFormat::kRfc3339) {
   while (!base_url.empty() && base_url.back() == '/') {
     base_url.pop_back();
   }
@@ -57,25 +61,6 @@ EsProtocol::EsProtocol(EsConfig config, IndexPattern index, std::string base_url
     bulk_url_ += "&pipeline=" + QueryEscape(config_.pipeline);
   }
   action_ = config_.op_type == OpType::kCreate ? "create" : "index";
-}
-
-void EsProtocol::AppendTime(EventTime time, std::string* out) {
-  if (time.sec != time_sec_) {
-    const time_t t = time.sec;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char buf[32];
-    const size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    time_text_.assign(buf, n);
-    time_sec_ = time.sec;
-  }
-  char frac[16];
-  const int n = config_.time_precision == TimePrecision::kMillis
-                    ? std::snprintf(frac, sizeof(frac), ".%03uZ\"", time.nsec / 1'000'000)
-                    : std::snprintf(frac, sizeof(frac), ".%09uZ\"", time.nsec);
-  out->push_back('"');
-  out->append(time_text_);
-  out->append(frac, n);
 }
 
 std::string EsProtocol::AppendEvent(const Event& event, std::string* body) {
@@ -139,7 +124,7 @@ std::string EsProtocol::AppendEvent(const Event& event, std::string* body) {
     std::string time_field;
     JsonWriter::AppendString(config_.time_key, &time_field);
     time_field.push_back(':');
-    AppendTime(event.time, &time_field);
+    time_writer_.AppendTime(event.time, &time_field);
     if (doc_.size() > fields_start) {
       time_field.push_back(',');
     }

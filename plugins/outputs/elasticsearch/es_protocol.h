@@ -38,6 +38,7 @@
 #include "index_pattern.h"
 #include "plugins/http_client/http_output.h"
 #include "runnel/batch.h"
+#include "runnel/json_writer.h"
 
 namespace runnel::plugins::elasticsearch {
 
@@ -57,7 +58,6 @@ class EsProtocol final : public http_client::HttpProtocol {
   // Appends the action and document lines of one event; a non-empty return is why the event
   // cannot be sent.
   std::string AppendEvent(const http_client::Event& event, std::string* body);
-  void AppendTime(EventTime time, std::string* out);
 
   EsConfig config_;
   IndexPattern index_;
@@ -67,8 +67,7 @@ class EsProtocol final : public http_client::HttpProtocol {
   BulkResponseReader reader_;
   BatchId id_;  // the batch whose id is in id_hex_
   std::string id_hex_;
-  uint32_t time_sec_ = UINT32_MAX;  // the second whose RFC 3339 text is in time_text_
-  std::string time_text_;
+  JsonWriter time_writer_;  // @timestamp, RFC 3339 with ms or ns
 };
 
 }  // namespace runnel::plugins::elasticsearch
