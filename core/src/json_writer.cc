@@ -69,24 +69,12 @@ Status AppendContainer(MsgpackReader& r, const MsgObject& obj, std::string* out,
         RUNNEL_RETURN_IF_ERROR(AppendContainer(r, key, &tmp, depth + 1));
       } else {
         switch (key.type) {
-          case MsgType::kNil:
-            tmp = "null";
-            break;
-          case MsgType::kBool:
-            tmp = key.boolean ? "true" : "false";
-            break;
-          case MsgType::kInt:
-            AppendInt(key.i64, &tmp);
-            break;
-          case MsgType::kUint:
-            AppendUint(key.u64, &tmp);
-            break;
-          case MsgType::kFloat:
-            AppendDouble(key.f64, &tmp);
-            break;
-          default:
-            tmp = "ext";
-            break;
+          case MsgType::kNil: tmp = "null"; break;
+          case MsgType::kBool: tmp = key.boolean ? "true" : "false"; break;
+          case MsgType::kInt: AppendInt(key.i64, &tmp); break;
+          case MsgType::kUint: AppendUint(key.u64, &tmp); break;
+          case MsgType::kFloat: AppendDouble(key.f64, &tmp); break;
+          default: tmp = "ext"; break;
         }
       }
       JsonWriter::AppendString(tmp, out);
@@ -101,25 +89,13 @@ Status AppendContainer(MsgpackReader& r, const MsgObject& obj, std::string* out,
 Status AppendObjectDepth(MsgpackReader& r, std::string* out, int depth) {
   RUNNEL_ASSIGN_OR_RETURN(MsgObject obj, r.Next());
   switch (obj.type) {
-    case MsgType::kNil:
-      out->append("null");
-      break;
-    case MsgType::kBool:
-      out->append(obj.boolean ? "true" : "false");
-      break;
-    case MsgType::kInt:
-      AppendInt(obj.i64, out);
-      break;
-    case MsgType::kUint:
-      AppendUint(obj.u64, out);
-      break;
-    case MsgType::kFloat:
-      AppendDouble(obj.f64, out);
-      break;
+    case MsgType::kNil: out->append("null"); break;
+    case MsgType::kBool: out->append(obj.boolean ? "true" : "false"); break;
+    case MsgType::kInt: AppendInt(obj.i64, out); break;
+    case MsgType::kUint: AppendUint(obj.u64, out); break;
+    case MsgType::kFloat: AppendDouble(obj.f64, out); break;
     case MsgType::kStr:
-    case MsgType::kBin:
-      JsonWriter::AppendString(obj.data, out);
-      break;
+    case MsgType::kBin: JsonWriter::AppendString(obj.data, out); break;
     case MsgType::kExt:
       if (auto t = EventTimeFromObject(obj); t.has_value()) {
         char buf[32];
@@ -130,8 +106,7 @@ Status AppendObjectDepth(MsgpackReader& r, std::string* out, int depth) {
       }
       break;
     case MsgType::kArray:
-    case MsgType::kMap:
-      return AppendContainer(r, obj, out, depth);
+    case MsgType::kMap: return AppendContainer(r, obj, out, depth);
   }
   return OkStatus();
 }
@@ -173,27 +148,13 @@ void JsonWriter::AppendString(std::string_view s, std::string* out) {
     out->append(s.data() + start, i - start);
     start = i + 1;
     switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
       default: {
         char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
         out->append(esc, sizeof(esc));
@@ -277,6 +238,7 @@ Status JsonWriter::AppendEvent(EventTime time, std::string_view record, std::str
   out->push_back('}');
   return OkStatus();
 }
+
 
 Status JsonWriter::AppendBatchLines(const Batch& batch, std::string* out) {
   BatchReader reader(batch.data);
