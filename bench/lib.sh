@@ -1,8 +1,11 @@
-# Helpers shared by bench/run-all and bench/forward-e2e; sourced, not run. The caller sets WORK,
+# Helpers shared by the bench/ scripts; sourced, not run. For data_file the caller sets WORK,
 # LINES, SEED and LOGGEN, and defines log().
 
 # ratio A B [DIGITS]: A / B with DIGITS decimals.
 ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b > 0) printf "%.*f", d, a / b; else print "-" }'; }
+
+# free_port: a loopback TCP port free at the time of asking.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # data_file FORMAT: generates (once) and prints the input file for FORMAT.
 data_file() {
