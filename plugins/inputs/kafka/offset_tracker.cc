@@ -14,8 +14,8 @@ std::optional<int64_t> OffsetTracker::Revoke(const TopicPartition& tp) {
     return std::nullopt;
   }
   std::optional<int64_t> out;
-  if (it->second.committable > it->second.taken) {
-    out = it->second.committable;
+  if (it->second.offsets.committed() > it->second.taken) {
+    out = static_cast<int64_t>(it->second.offsets.committed());
   }
   partitions_.erase(it);
   return out;
@@ -32,8 +32,8 @@ uint64_t OffsetTracker::Add(const std::vector<std::pair<TopicPartition, int64_t>
     if (it == partitions_.end()) {
       continue;  // not assigned (the caller filters revoked partitions out)
     }
-    it->second.entries.push_back(Entry{.seq = seq, .last_offset = offset, .done = false});
-    info.partitions.emplace_back(tp, it->second.epoch);
+    const uint64_t range = it->second.offsets.Add(static_cast<uint64_t>(offset) + 1);
+    info.partitions.push_back(BatchPart{.tp = tp, .epoch = it->second.epoch, .range = range});
   }
   return seq;
 }
@@ -44,24 +44,13 @@ void OffsetTracker::Ack(uint64_t seq, bool done) {
     return;
   }
   unacked_bytes_ -= b->second.bytes;
-  if (done) {
-    for (const auto& [tp, epoch] : b->second.partitions) {
-      auto it = partitions_.find(tp);
-      if (it == partitions_.end() || it->second.epoch != epoch) {
-        continue;  // revoked since: another member commits this partition now
-      }
-      Partition& p = it->second;
-      for (Entry& e : p.entries) {
-        if (e.seq == seq) {
-          e.done = true;
-          break;
-        }
-      }
-      while (!p.entries.empty() && p.entries.front().done) {
-        p.committable = p.entries.front().last_offset + 1;
-        p.entries.pop_front();
-      }
+  for (const BatchPart& part : b->second.partitions) {
+    auto it = partitions_.find(part.tp);
+    if (it == partitions_.end() || it->second.epoch != part.epoch) {
+      continue;  // revoked since: another member commits this partition now
     }
+    // Not done (cancelled): the watermark stops before this range for good.
+    it->second.offsets.Ack(part.range, done);
   }
   batches_.erase(b);
 }
@@ -69,9 +58,9 @@ void OffsetTracker::Ack(uint64_t seq, bool done) {
 OffsetTracker::Commits OffsetTracker::TakeCommits() {
   Commits out;
   for (auto& [tp, p] : partitions_) {
-    if (p.committable > p.taken) {
-      out.emplace_back(tp, p.committable);
-      p.taken = p.committable;
+    if (p.offsets.committed() > p.taken) {
+      out.emplace_back(tp, static_cast<int64_t>(p.offsets.committed()));
+      p.taken = p.offsets.committed();
     }
   }
   return out;

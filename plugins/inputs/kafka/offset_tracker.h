@@ -7,15 +7,17 @@
 // Assignments: Assign() starts a partition afresh (a new epoch); Revoke() gives its committable
 // offset one last time and forgets it, so an acknowledgement that comes later for a batch
 // emitted before the revoke commits nothing for that partition (another member owns it now).
+// Each partition's prefix is a files::AckWatermark over offset ranges.
 // Not thread-safe: the input calls it under its mutex.
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "runnel/files/ack_watermark.h"
 
 namespace runnel::plugins::kafka_input {
 
@@ -51,19 +53,20 @@ class OffsetTracker {
   uint64_t unacked_bytes() const { return unacked_bytes_; }
 
  private:
-  struct Entry {
-    uint64_t seq = 0;
-    int64_t last_offset = 0;
-    bool done = false;
-  };
   struct Partition {
     uint64_t epoch = 0;
-    std::deque<Entry> entries;
-    int64_t committable = -1;  // next offset to read; -1: nothing yet
-    int64_t taken = -1;        // committable as of the last TakeCommits / Revoke
+    // Ranges [previous end, last offset + 1) per batch: committed() is the next offset to
+    // read after the acknowledged prefix (0: nothing yet).
+    files::AckWatermark offsets{0};
+    uint64_t taken = 0;  // offsets.committed() as of the last TakeCommits
+  };
+  struct BatchPart {
+    TopicPartition tp;
+    uint64_t epoch = 0;
+    uint64_t range = 0;  // its range's sequence number in the partition's watermark
   };
   struct BatchInfo {
-    std::vector<std::pair<TopicPartition, uint64_t>> partitions;  // with the epoch
+    std::vector<BatchPart> partitions;
     uint64_t bytes = 0;
   };
 
