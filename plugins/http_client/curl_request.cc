@@ -4,6 +4,8 @@
 #include <charconv>
 #include <mutex>
 
+#include "runnel/net/http.h"
+
 namespace runnel::http_client {
 namespace {
 
@@ -20,16 +22,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) !=
-        std::tolower(static_cast<unsigned char>(prefix[i]))) {
-      return false;
-    }
-  }
-  return true;
+  return s.size() >= prefix.size() && net::EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
 }
 
 }  // namespace
